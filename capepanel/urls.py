@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("f/", include("intake.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("portal.urls")),
+]

@@ -1,0 +1,2 @@
+# Certificate registrations arrive with their own issue; the app exists so the
+# project layout matches DESIGN.md.

@@ -1,0 +1,6 @@
+def receive(request, domain, slug):
+    raise NotImplementedError
+
+
+def thanks(request):
+    raise NotImplementedError

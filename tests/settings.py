@@ -1,0 +1,28 @@
+"""Test settings: the product's settings with a private var/ and, where
+PostgreSQL listens on loopback, a real PostgreSQL database."""
+
+import os
+import tempfile
+
+_var = tempfile.mkdtemp(prefix="capepanel-test-var-")
+os.environ.setdefault("CAPEPANEL_VAR_DIR", _var)
+
+from tests.services import postgres_url  # noqa: E402
+
+if postgres_url():
+    os.environ["DATABASE_URL"] = postgres_url()
+else:
+    os.environ.pop("DATABASE_URL", None)
+
+from capepanel.settings import *  # noqa: E402,F403
+from capepanel.settings import DATABASES, VAR_DIR  # noqa: E402
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so that a worker in another process sees the same rows.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
