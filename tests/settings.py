@@ -20,6 +20,9 @@ from capepanel.settings import DATABASES, VAR_DIR  # noqa: E402
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so that a worker in another process sees the same rows.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+else:
+    # One database per test run, so that runs side by side never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_capepanel_{os.getpid()}"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
