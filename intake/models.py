@@ -59,9 +59,11 @@ class SubmissionQuerySet(models.QuerySet):
             status__in=[Submission.Status.RECEIVED, Submission.Status.ENCRYPTED]
         )
 
-    def stale(self, older_than_seconds):
-        cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-        return self.undelivered().filter(updated_at__lt=cutoff)
+    def overdue(self, by_seconds):
+        """Undelivered submissions whose next attempt should have started a
+        while ago: their broker message was lost or their worker died."""
+        cutoff = timezone.now() - timedelta(seconds=by_seconds)
+        return self.undelivered().filter(due_at__lt=cutoff)
 
 
 class Submission(models.Model):
@@ -88,6 +90,9 @@ class Submission(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the next attempt is expected to run; the sweep re-queues what is
+    # long past due.
+    due_at = models.DateTimeField(default=timezone.now, db_index=True)
     encrypted_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -97,6 +102,8 @@ class Submission(models.Model):
     sealed = models.BinaryField(null=True, blank=True, editable=False)
     ciphertext = models.TextField(blank=True, editable=False)
     log_name = models.CharField(max_length=500, blank=True)
+    # A document sent by the merchant's "send me a test" action, not a visitor.
+    is_test = models.BooleanField(default=False)
 
     objects = SubmissionQuerySet.as_manager()
 

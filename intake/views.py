@@ -1,6 +1,70 @@
+import uuid
+
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_GET
+
+from intake import receiving
+from intake.receiving import Refused
+
+
+def _wants_json(request):
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return "application/json" in accept or receiving.content_type_of(request) == "application/json"
+
+
+def _client_address(request):
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _refusal(request, refused):
+    if _wants_json(request):
+        return JsonResponse({"error": refused.message}, status=refused.status)
+    return render(
+        request, "intake/refused.html", {"message": refused.message}, status=refused.status
+    )
+
+
+# Forms are posted from the merchants' own sites, so CSRF tokens cannot apply;
+# the origin check in receiving.check_origin takes their place.
+@csrf_exempt
+@sensitive_post_parameters()
+@sensitive_variables()
 def receive(request, domain, slug):
-    raise NotImplementedError
+    try:
+        endpoint = receiving.find_endpoint(domain, slug)
+        if request.method != "POST":
+            raise Refused(405, "This address receives form posts only.")
+        receiving.check_can_encrypt(endpoint)
+        receiving.check_size(request, endpoint)
+        receiving.check_content_type(request)
+        receiving.check_origin(request, endpoint)
+        receiving.check_rate(_client_address(request), endpoint)
+        fields, files = receiving.read_post(request, endpoint)
+    except Refused as refused:
+        response = _refusal(request, refused)
+        if refused.status == 405:
+            response["Allow"] = "POST"
+        return response
+
+    if receiving.is_honeypot_filled(fields):
+        # Bots are thanked like people, so they learn nothing, and kept nothing.
+        submission_id = uuid.uuid4()
+    else:
+        submission_id = receiving.accept(
+            endpoint, fields=fields, files=files, client_address=_client_address(request)
+        ).pk
+
+    if _wants_json(request):
+        return JsonResponse(
+            {"id": str(submission_id), "status": "received"},
+            status=202,
+        )
+    return HttpResponseRedirect(endpoint.redirect_url or "/f/thanks/", status=303)
 
 
+@require_GET
 def thanks(request):
-    raise NotImplementedError
+    return render(request, "intake/thanks.html")

@@ -1,0 +1,49 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.models import Customer
+from intake import logs
+
+
+def parse_date(value):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{value!r} is not a date; write it as YYYY-MM-DD")
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a customer's encrypted log entries in a date range to one file of "
+        "concatenated armored OpenPGP messages."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("customer", metavar="SLUG")
+        parser.add_argument("--form", metavar="S")
+        parser.add_argument("--since", metavar="DATE")
+        parser.add_argument("--until", metavar="DATE")
+        parser.add_argument("-o", "--output", required=True, metavar="FILE")
+
+    def handle(self, *args, **options):
+        customer = Customer.objects.filter(slug=options["customer"]).first()
+        if customer is None:
+            raise CommandError(f"no customer with the slug {options['customer']!r}")
+        form = None
+        if options["form"]:
+            form = customer.form_endpoints.filter(slug=options["form"]).first()
+            if form is None:
+                raise CommandError(f"{customer.slug} has no form {options['form']!r}")
+        since = parse_date(options["since"]) if options["since"] else None
+        until = parse_date(options["until"]) if options["until"] else None
+        if since and until and since > until:
+            raise CommandError("--since is after --until")
+
+        entries = logs.entries(customer, form=form, since=since, until=until)
+        try:
+            with open(options["output"], "wb") as out:
+                count = logs.write_range(out, entries)
+        except OSError as exc:
+            raise CommandError(f"cannot write {options['output']}: {exc.strerror}")
+        self.stdout.write(f"wrote {count} entries to {options['output']}")

@@ -1,0 +1,246 @@
+"""The life of a submission after it is stored: encrypt, deliver, retry, hold.
+
+Every step locks the submission's row and checks its status first, so running
+a step twice, or two workers running it at once, never delivers twice.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from customers import audit, openpgp
+from intake import delivery, notices, sealing
+from intake.documents import build_test_document
+from intake.models import FormEndpoint, Submission
+
+logger = logging.getLogger(__name__)
+
+Status = Submission.Status
+
+# Failures worth another try later; anything else is a fault to look at.
+TRANSIENT_FAILURES = (delivery.DeliveryFailed, openpgp.EncryptionFailed)
+
+
+class NoUsableKey(Exception):
+    pass
+
+
+def process(submission_id):
+    """Take one submission as far as it can go now; returns its status."""
+    status = encrypt(submission_id)
+    if status == Status.ENCRYPTED:
+        status = deliver(submission_id)
+    return status
+
+
+def _locked(submission_id):
+    return (
+        Submission.objects.select_for_update()
+        .select_related("endpoint__customer", "endpoint__domain")
+        .filter(pk=submission_id)
+        .first()
+    )
+
+
+def encrypt(submission_id):
+    held = False
+    with transaction.atomic():
+        submission = _locked(submission_id)
+        if submission is None:
+            logger.warning("submission %s does not exist; nothing to do", submission_id)
+            return None
+        if submission.status != Status.RECEIVED:
+            return submission.status
+
+        customer = submission.endpoint.customer
+        key = customer.active_key()
+        if key is None:
+            submission.status = Status.HELD
+            submission.last_error = "The customer has no usable OpenPGP key."
+            submission.updated_at = timezone.now()
+            submission.save(update_fields=["status", "last_error", "updated_at"])
+            held = True
+        else:
+            plaintext = sealing.unseal(submission.sealed)
+            submission.ciphertext = openpgp.encrypt(plaintext, key.armored, key.fingerprint)
+            del plaintext
+            submission.sealed = None
+            submission.key_fingerprint = key.fingerprint
+            submission.status = Status.ENCRYPTED
+            submission.encrypted_at = submission.updated_at = timezone.now()
+            submission.save(
+                update_fields=[
+                    "ciphertext", "sealed", "key_fingerprint", "status",
+                    "encrypted_at", "updated_at",
+                ]
+            )
+    if held:
+        logger.warning("submission %s held: %s has no usable key", submission_id, customer.slug)
+        notices.submission_held(customer)
+        return Status.HELD
+    logger.info("submission %s encrypted to %s", submission_id, key.fingerprint)
+    return Status.ENCRYPTED
+
+
+def deliver(submission_id):
+    with transaction.atomic():
+        submission = _locked(submission_id)
+        if submission is None or submission.status != Status.ENCRYPTED:
+            return submission and submission.status
+
+        endpoint = submission.endpoint
+        if endpoint.delivery == FormEndpoint.Delivery.EMAIL:
+            delivery.send_encrypted_email(
+                recipients=endpoint.recipients,
+                armored_message=submission.ciphertext,
+                message_id=delivery.message_id_for(submission.pk),
+                subject=delivery.subject_for(endpoint, is_test=submission.is_test),
+            )
+        else:
+            submission.log_name = delivery.write_log_entry(
+                delivery.log_name(submission), submission.ciphertext
+            )
+        submission.status = Status.DELIVERED
+        submission.delivered_at = submission.updated_at = timezone.now()
+        submission.last_error = ""
+        submission.save(
+            update_fields=["status", "delivered_at", "updated_at", "last_error", "log_name"]
+        )
+    logger.info("submission %s delivered by %s", submission_id, endpoint.delivery)
+    return Status.DELIVERED
+
+
+def backoff_seconds(attempts):
+    """30 s, 1 min, 2 min, ... capped at 30 min: well below Redis's visibility
+    timeout, so a waiting retry is never handed out twice."""
+    return min(30 * 2 ** (attempts - 1), 1800)
+
+
+def note_failure(submission_id, reason):
+    """Count a failed attempt. Returns the delay before the next try, or None
+    when the submission has had its tries and is now failed."""
+    with transaction.atomic():
+        submission = _locked(submission_id)
+        if submission is None or submission.status in (Status.DELIVERED, Status.FAILED):
+            return None
+        submission.attempts += 1
+        submission.last_error = reason[:500]
+        now = timezone.now()
+        submission.updated_at = now
+        if submission.attempts >= settings.INTAKE_DELIVERY_MAX_ATTEMPTS:
+            submission.status = Status.FAILED
+            delay = None
+        else:
+            delay = backoff_seconds(submission.attempts)
+            submission.due_at = now + timedelta(seconds=delay)
+        submission.save(update_fields=["attempts", "last_error", "updated_at", "status", "due_at"])
+    if delay is None:
+        logger.error("submission %s failed after %d attempts: %s", submission_id, submission.attempts, reason)
+        notices.delivery_failing(submission)
+    else:
+        logger.warning(
+            "submission %s attempt %d failed (%s); next try in %d s",
+            submission_id, submission.attempts, reason, delay,
+        )
+    return delay
+
+
+def mark_failed(submission_id, reason):
+    """A fault no retry can mend, such as a submission sealed with a key no
+    longer configured. It stays visible and can be delivered again later."""
+    with transaction.atomic():
+        updated = Submission.objects.filter(pk=submission_id).exclude(
+            status=Status.DELIVERED
+        ).update(status=Status.FAILED, last_error=reason[:500], updated_at=timezone.now())
+    if updated:
+        logger.error("submission %s failed: %s", submission_id, reason)
+
+
+def _requeue(submissions):
+    from intake.receiving import queue
+
+    for submission_id in submissions:
+        transaction.on_commit(lambda sid=submission_id: queue(sid))
+
+
+def redeliver(submission, *, actor=None):
+    """Send a failed or held submission through the pipeline again."""
+    with transaction.atomic():
+        submission = _locked(submission.pk)
+        if submission.status not in (Status.FAILED, Status.HELD):
+            return submission
+        submission.status = Status.ENCRYPTED if submission.ciphertext else Status.RECEIVED
+        submission.attempts = 0
+        submission.due_at = submission.updated_at = timezone.now()
+        submission.save(update_fields=["status", "attempts", "due_at", "updated_at"])
+        audit.record(
+            "submission.redelivered",
+            actor=actor,
+            customer=submission.endpoint.customer,
+            detail=f"submission {submission.pk}",
+        )
+        _requeue([submission.pk])
+    return submission
+
+
+def release_held(customer):
+    """Queue every held submission of a customer again, now that a key exists."""
+    with transaction.atomic():
+        held = list(
+            Submission.objects.filter(endpoint__customer=customer, status=Status.HELD)
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=held).update(
+            status=Status.RECEIVED, due_at=timezone.now(), updated_at=timezone.now()
+        )
+        _requeue(held)
+    if held:
+        logger.info("released %d held submissions of %s", len(held), customer.slug)
+    return len(held)
+
+
+def requeue_overdue():
+    """Queue submissions whose broker message was lost or whose worker died."""
+    overdue = list(
+        Submission.objects.overdue(settings.INTAKE_SWEEP_AFTER_SECONDS).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    with transaction.atomic():
+        # Pushed forward so the next sweep does not queue them again at once.
+        Submission.objects.filter(pk__in=overdue).update(due_at=timezone.now())
+        _requeue(overdue)
+    if overdue:
+        logger.info("sweep re-queued %d overdue submissions", len(overdue))
+    return overdue
+
+
+def send_test(customer, *, actor=None):
+    """Send a test document through each enabled form's delivery, so that the
+    merchant can check that their private key opens what arrives."""
+    if customer.active_key() is None:
+        raise NoUsableKey("Upload a public key first: there is nothing to encrypt to.")
+    targets = []
+    now = timezone.now()
+    with transaction.atomic():
+        for endpoint in customer.form_endpoints.filter(enabled=True).select_related("domain"):
+            if endpoint.delivery == FormEndpoint.Delivery.EMAIL:
+                target = f"e-mail to {', '.join(endpoint.recipients)} ({endpoint})"
+            else:
+                target = f"log of {endpoint}"
+            document = build_test_document(customer=customer, target=target, sent_at=now)
+            submission = Submission.objects.create(
+                endpoint=endpoint,
+                is_test=True,
+                sealed=sealing.seal(document),
+                size_bytes=len(document),
+            )
+            _requeue([submission.pk])
+            targets.append(target)
+        audit.record(
+            "key.test_sent", actor=actor, customer=customer, detail=f"{len(targets)} targets"
+        )
+    return targets

@@ -1,0 +1,38 @@
+"""Celery tasks of the secure-form pipeline. They take ids only: a broker
+message never carries anything a visitor posted."""
+
+import logging
+
+from celery import shared_task
+
+from customers.models import Customer
+from intake import pipeline
+from intake.sealing import SealBroken
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True, reject_on_worker_lost=True)
+def encrypt_and_deliver(self, submission_id):
+    try:
+        return pipeline.process(submission_id)
+    except SealBroken as exc:
+        pipeline.mark_failed(submission_id, str(exc))
+    except pipeline.TRANSIENT_FAILURES as exc:
+        delay = pipeline.note_failure(submission_id, str(exc))
+        if delay is not None:
+            raise self.retry(countdown=delay, exc=exc)
+    return None
+
+
+@shared_task
+def sweep_undelivered():
+    return len(pipeline.requeue_overdue())
+
+
+@shared_task
+def release_held(customer_id):
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        return 0
+    return pipeline.release_held(customer)
