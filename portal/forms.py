@@ -1,0 +1,193 @@
+"""Forms for the portal's pages.
+
+They parse and check what a person typed; the rules of the domain (which
+domains a customer owns, duplicate slugs, key validity) stay in the domain
+functions, whose ValidationErrors `add_domain_errors` puts beside the fields.
+"""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from customers.models import Membership
+from intake.models import FormEndpoint
+
+MAX_KEY_BYTES = 1024 * 1024
+
+
+def add_domain_errors(form, error):
+    """Show a domain function's ValidationError on the form, by field if it can."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _lines(value):
+    """Entries of a text box, one per line or separated by commas."""
+    return [
+        item.strip() for item in value.replace(",", "\n").splitlines() if item.strip()
+    ]
+
+
+class LinesField(forms.CharField):
+    """A text box of entries, one per line, as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, *, item_validator=None, **kwargs):
+        self.item_validator = item_validator
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        return _lines(super().to_python(value) or "")
+
+    def validate(self, value):
+        super().validate(value)
+        if self.item_validator is None:
+            return
+        for item in value:
+            try:
+                self.item_validator(item)
+            except ValidationError:
+                raise ValidationError(f"“{item}” does not look right.", code="invalid")
+
+
+class KeyUploadForm(forms.Form):
+    key_file = forms.FileField(
+        required=False,
+        label="Key file",
+        help_text="An exported public key: .asc (armored) or .gpg (binary).",
+    )
+    key_text = forms.CharField(
+        required=False,
+        label="Or paste the key",
+        widget=forms.Textarea(
+            attrs={"rows": 8, "placeholder": "-----BEGIN PGP PUBLIC KEY BLOCK-----"}
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("key_file"), (cleaned.get("key_text") or "").strip()
+        if upload and text:
+            raise ValidationError("Choose a file or paste a key, not both.")
+        if not upload and not text:
+            raise ValidationError("Choose a key file or paste the key.")
+        if upload:
+            if upload.size > MAX_KEY_BYTES:
+                raise ValidationError("That file is too large to be a public key.")
+            cleaned["data"] = upload.read()
+        else:
+            cleaned["data"] = text.encode("utf-8")
+        return cleaned
+
+
+class EndpointForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, required=False, help_text="For you: for example “Contact form”."
+    )
+    domain = forms.ModelChoiceField(queryset=None, empty_label=None)
+    slug = forms.SlugField(
+        max_length=60,
+        help_text="The last part of the form's address: letters, digits and hyphens.",
+    )
+    delivery = forms.ChoiceField(
+        choices=FormEndpoint.Delivery.choices, widget=forms.RadioSelect
+    )
+    recipients = LinesField(
+        item_validator=validate_email,
+        help_text="For e-mail delivery: one address per line.",
+    )
+    redirect_url = forms.URLField(
+        required=False,
+        label="Thank-you page",
+        assume_scheme="https",
+        help_text="Where visitors go after sending, on one of your domains. "
+        "Empty: a plain thank-you page.",
+    )
+    allowed_origins = LinesField(
+        help_text="Other sites allowed to post this form, such as "
+        "https://www.example.com; one per line. The form's own domain is "
+        "always allowed.",
+    )
+    max_bytes = forms.IntegerField(
+        label="Size limit (bytes)",
+        min_value=1024,
+        max_value=settings.INTAKE_MAX_BODY_BYTES,
+        initial=1024 * 1024,
+        help_text="The largest post accepted, files included.",
+    )
+    enabled = forms.BooleanField(
+        required=False, initial=True, help_text="Untick to refuse new posts."
+    )
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = customer.domains.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("delivery") == "email" and not cleaned.get("recipients"):
+            self.add_error("recipients", "E-mail delivery needs at least one address.")
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, endpoint):
+        return {
+            name: getattr(endpoint, name)
+            for name in cls.base_fields
+            if hasattr(endpoint, name)
+        }
+
+
+class LogFilterForm(forms.Form):
+    form = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All forms", label="Form"
+    )
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, endpoints, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["form"].queryset = endpoints
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise ValidationError("The start date is after the end date.")
+        return cleaned
+
+
+class OnboardForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Customer name")
+    domains = LinesField(
+        required=True,
+        label="Domains",
+        help_text="The customer's web site domains, one per line: example.com",
+    )
+    email = forms.EmailField(
+        label="Owner's e-mail", help_text="The invitation to set a password goes here."
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial="member")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=200)

@@ -1,0 +1,124 @@
+"""Signing in and out, passwords, and invitation links."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from portal.invitations import (
+    InvitationClosed,
+    accept_invitation,
+    existing_user,
+    find_invitation,
+)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("portal:login")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are signed out.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("portal:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/password_reset.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password_reset_sent")
+
+    def form_valid(self, form):
+        # Links use the configured public address, never the request's Host header.
+        self.extra_email_context = {"base_url": settings.PUBLIC_BASE_URL}
+        return super().form_valid(form)
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_sent.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is set. Sign in with it now.")
+        return response
+
+
+def _new_user(invitation):
+    model = get_user_model()
+    return model(username=invitation.email, email=invitation.email)
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    invitation = find_invitation(token)
+    if invitation is None or not invitation.is_open():
+        return render(
+            request,
+            "registration/invitation_closed.html",
+            {"invitation": invitation},
+            status=410 if invitation else 404,
+        )
+
+    account = existing_user(invitation)
+    if account is not None:
+        return _join_existing(request, invitation, account)
+
+    form = SetPasswordForm(_new_user(invitation), request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accept_invitation(
+                invitation, password=form.cleaned_data["new_password1"]
+            )
+        except InvitationClosed:
+            return render(request, "registration/invitation_closed.html", status=410)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to Cape Panel, {invitation.customer}.")
+        return redirect("portal:dashboard", customer_slug=invitation.customer.slug)
+    return render(
+        request,
+        "registration/invitation.html",
+        {"invitation": invitation, "form": form},
+    )
+
+
+def _join_existing(request, invitation, account):
+    """Someone with an account already: they sign in as it, then accept."""
+    signed_in_as_invitee = request.user.is_authenticated and request.user == account
+    if request.method == "POST" and signed_in_as_invitee:
+        try:
+            accept_invitation(invitation, user=account)
+        except InvitationClosed:
+            return render(request, "registration/invitation_closed.html", status=410)
+        messages.success(request, f"You now have access to {invitation.customer}.")
+        return redirect("portal:dashboard", customer_slug=invitation.customer.slug)
+    return render(
+        request,
+        "registration/invitation_existing.html",
+        {"invitation": invitation, "signed_in_as_invitee": signed_in_as_invitee},
+    )

@@ -1,0 +1,84 @@
+"""The customer's OpenPGP keys: upload, retire, and a test delivery."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from customers.keys import add_key, retire_key
+from customers.models import PublicKey
+from customers.openpgp import KeyRejected
+from intake.pipeline import NoUsableKey, send_test
+from portal.forms import KeyUploadForm
+from portal.tenancy import merchant_page
+
+
+def _page(request, tenant, form, status=200):
+    keys = tenant.filter(PublicKey)
+    context = {
+        "tenant": tenant,
+        "customer": tenant.customer,
+        "form": form,
+        "active_keys": [key for key in keys if key.status == PublicKey.Status.ACTIVE],
+        "old_keys": [key for key in keys if key.status != PublicKey.Status.ACTIVE],
+        "usable_key": tenant.customer.active_key(),
+    }
+    return render(request, "portal/keys.html", context, status=status)
+
+
+@merchant_page
+def keys(request, tenant):
+    if request.method == "POST":
+        return add(request, tenant)
+    return _page(request, tenant, KeyUploadForm())
+
+
+def add(request, tenant):
+    form = KeyUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, tenant, form, status=400)
+    try:
+        key = add_key(tenant.customer, form.cleaned_data["data"], actor=request.user)
+    except KeyRejected as exc:
+        form.add_error(None, f"This key cannot be used: {exc.reason}")
+        return _page(request, tenant, form, status=400)
+    messages.success(
+        request,
+        f"Key {key.fingerprint_groups} added. New submissions are encrypted to it.",
+    )
+    return redirect("portal:keys", customer_slug=tenant.customer.slug)
+
+
+@merchant_page
+@require_POST
+def retire(request, tenant, key_id):
+    key = tenant.get(PublicKey, pk=key_id)
+    try:
+        retire_key(key, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Key {key.fingerprint_groups} is retired.")
+    return redirect("portal:keys", customer_slug=tenant.customer.slug)
+
+
+@merchant_page
+@require_POST
+def test(request, tenant):
+    try:
+        targets = send_test(tenant.customer, actor=request.user)
+    except NoUsableKey as exc:
+        messages.error(request, str(exc))
+    else:
+        if targets:
+            messages.success(
+                request,
+                "A test message is on its way to: "
+                + "; ".join(targets)
+                + ". Decrypt it to check that your key works.",
+            )
+        else:
+            messages.warning(
+                request, "There is nothing to test yet: create a form first."
+            )
+    return redirect("portal:keys", customer_slug=tenant.customer.slug)

@@ -1,0 +1,111 @@
+"""The customer's encrypted log: browse entries and download a range.
+
+Nothing here decrypts: the download is the stored OpenPGP messages, one after
+another, for the merchant to decrypt with their own secret key.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from customers import audit
+from intake import logs
+from intake.models import FormEndpoint, Submission
+from intake.pipeline import redeliver
+from portal.forms import LogFilterForm
+from portal.tenancy import merchant_page
+
+PAGE_SIZE = 50
+PROBLEMS_SHOWN = 20
+
+
+def _filtered(request, tenant):
+    """The filter form and the entries it selects (None if the form is invalid)."""
+    endpoints = tenant.filter(FormEndpoint).select_related("domain")
+    form = LogFilterForm(request.GET or None, endpoints=endpoints)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if form.is_bound else {}
+    entries = logs.entries(
+        tenant.customer,
+        form=data.get("form"),
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+    return form, entries
+
+
+@merchant_page
+@require_GET
+def log(request, tenant):
+    form, entries = _filtered(request, tenant)
+    page = None
+    if entries is not None:
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    problems = (
+        tenant.filter(Submission)
+        .filter(status__in=[Submission.Status.FAILED, Submission.Status.HELD])
+        .select_related("endpoint__domain")[:PROBLEMS_SHOWN]
+    )
+    context = {
+        "tenant": tenant,
+        "customer": tenant.customer,
+        "form": form,
+        "page": page,
+        "problems": problems,
+        "has_forms": tenant.filter(FormEndpoint).exists(),
+    }
+    return render(request, "portal/log.html", context, status=200 if page else 400)
+
+
+@merchant_page
+@require_GET
+def download(request, tenant):
+    form, entries = _filtered(request, tenant)
+    if entries is None:
+        messages.error(request, " ".join(form.non_field_errors()) or "Check the dates.")
+        return redirect("portal:log", customer_slug=tenant.customer.slug)
+    data = form.cleaned_data if form.is_bound else {}
+    count = entries.count()
+    if count == 0:
+        messages.warning(request, "There are no log entries in that range.")
+        return redirect("portal:log", customer_slug=tenant.customer.slug)
+
+    since, until = data.get("since"), data.get("until")
+    name = "-".join(
+        part
+        for part in [
+            tenant.customer.slug,
+            data["form"].slug if data.get("form") else "",
+            since.isoformat() if since else "",
+            until.isoformat() if until else "",
+        ]
+        if part
+    )
+    response = HttpResponse(content_type="application/pgp-encrypted")
+    response["Content-Disposition"] = f'attachment; filename="{name}.asc"'
+    logs.write_range(response, entries)
+    audit.record(
+        "log.downloaded",
+        actor=request.user,
+        customer=tenant.customer,
+        detail=f"{count} entries, form={data['form'].slug if data.get('form') else 'all'}"
+        f", from={since or 'start'}, to={until or 'now'}",
+    )
+    return response
+
+
+@merchant_page
+@require_POST
+def redeliver_submission(request, tenant, submission_id):
+    submission = tenant.get(Submission, pk=submission_id)
+    try:
+        redeliver(submission, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The submission is queued for delivery again.")
+    return redirect("portal:log", customer_slug=tenant.customer.slug)
