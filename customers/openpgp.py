@@ -675,17 +675,31 @@ def encrypt(plaintext: bytes, armored_key: str, fingerprint: str) -> str:
         )
         message = result.data or b""
         if not result.ok or not message.startswith(b"-----BEGIN PGP MESSAGE-----"):
-            raise EncryptionFailed(_encryption_failure(result, fingerprint))
+            raise EncryptionFailed(_encryption_failure(home, result, fingerprint))
     return message.decode("ascii")
 
 
-def _encryption_failure(result, fingerprint):
-    for words in _status_lines(result, "INV_RECP"):
-        reason = _INV_RECP_REASONS.get(words[1] if len(words) > 1 else "")
-        if reason:
-            return f"Cannot encrypt to {fingerprint}: {reason}."
-    if _status_lines(result, "KEYEXPIRED"):
+def _encryption_failure(home, result, fingerprint):
+    """Why gpg did not encrypt, in words; gpg's own status says too little
+    (a revoked key is merely "unusable"), so the key's listing is asked too."""
+    listing = home.run("list the key", home.gpg.list_keys, keys=[fingerprint])
+    try:
+        primary, _, _ = _parse_listing(listing.data.decode("utf-8", "replace"))
+    except OpenPGPError:
+        primary = None
+    if primary is not None and primary.validity == "r":
+        return f"Cannot encrypt to {fingerprint}: the key has been revoked."
+    if _status_lines(result, "KEYEXPIRED") or (
+        primary is not None and primary.validity == "e"
+    ):
         return f"Cannot encrypt to {fingerprint}: the key has expired."
+    invalid = _status_lines(result, "INV_RECP")
+    if invalid:
+        code = invalid[0][1] if len(invalid[0]) > 1 else ""
+        reason = _INV_RECP_REASONS.get(
+            code, "gpg cannot use the key (expired, revoked or unable to encrypt)"
+        )
+        return f"Cannot encrypt to {fingerprint}: {reason}."
     failures = [" ".join(w[:3]) for w in _status_lines(result, "FAILURE", "ERROR")]
     logger.warning(
         "gpg could not encrypt to %s (exit %s; %s)",
