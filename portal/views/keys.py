@@ -1,7 +1,6 @@
 """The customer's OpenPGP keys: upload, retire, and a test delivery."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -53,10 +52,13 @@ def add(request, tenant):
 @require_POST
 def retire(request, tenant, key_id):
     key = tenant.get(PublicKey, pk=key_id)
-    try:
-        retire_key(key, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    retire_key(key, actor=request.user)
+    if tenant.customer.active_key() is None:
+        messages.warning(
+            request,
+            f"Key {key.fingerprint_groups} is retired. You have no usable key now: "
+            "your forms refuse posts until you add one.",
+        )
     else:
         messages.success(request, f"Key {key.fingerprint_groups} is retired.")
     return redirect("portal:keys", customer_slug=tenant.customer.slug)

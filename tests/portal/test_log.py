@@ -1,0 +1,133 @@
+"""The log page: entries by date, filters, pagination, and the download."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import AuditEvent
+from intake.endpoints import create_endpoint
+from intake.models import Submission
+from tests.portal.conftest import make_submission
+
+LOG = reverse("portal:log", args=["alices-teas"])
+DOWNLOAD = reverse("portal:log_download", args=["alices-teas"])
+
+
+def message(text):
+    return f"-----BEGIN PGP MESSAGE-----\n\n{text}\n-----END PGP MESSAGE-----\n"
+
+
+def test_empty_log_says_what_to_do(client, alice, alice_form):
+    client.force_login(alice)
+    response = client.get(LOG)
+    assert response.status_code == 200
+    assert b"Posts to your forms appear here" in response.content
+
+
+def test_entries_show_status_and_key_fingerprint(client, amy, alice_form):
+    make_submission(alice_form, "delivered", key_fingerprint="ABCD1234" * 5)
+    client.force_login(amy)
+    response = client.get(LOG)
+    assert b"ABCD 1234 ABCD 1234" in response.content
+    assert b"Delivered" in response.content
+
+
+def test_thousands_of_entries_are_paginated(client, alice, alice_form):
+    now = timezone.now()
+    Submission.objects.bulk_create(
+        Submission(
+            endpoint=alice_form,
+            status="delivered",
+            log_name=f"x/{i}.asc",
+            received_at=now - timedelta(minutes=i),
+        )
+        for i in range(2000)
+    )
+    client.force_login(alice)
+
+    first = client.get(LOG)
+    last = client.get(LOG, {"page": 40})
+
+    assert b"2000 entries" in first.content
+    assert b"Page 1 of 40" in first.content
+    assert b"Page 40 of 40" in last.content
+    assert first.content.count(b'id="entry-') == 50
+
+
+def test_filter_by_form_and_dates(client, alice, alice_form):
+    other = create_endpoint(
+        alice_form.customer, domain=alice_form.domain, slug="other", delivery="log"
+    )
+    old = make_submission(alice_form, "delivered", ago=timedelta(days=10))
+    new = make_submission(alice_form, "delivered")
+    elsewhere = make_submission(other, "delivered")
+    client.force_login(alice)
+    today = timezone.localdate()
+
+    response = client.get(
+        LOG,
+        {
+            "form": alice_form.pk,
+            "since": (today - timedelta(days=1)).isoformat(),
+            "until": today.isoformat(),
+        },
+    )
+
+    assert f'id="entry-{new.pk}"'.encode() in response.content
+    assert f'id="entry-{old.pk}"'.encode() not in response.content
+    assert f'id="entry-{elsewhere.pk}"'.encode() not in response.content
+
+
+def test_dates_the_wrong_way_round_are_explained(client, alice, alice_form):
+    client.force_login(alice)
+    response = client.get(LOG, {"since": "2026-02-01", "until": "2026-01-01"})
+    assert response.status_code == 400
+    assert b"start date is after the end date" in response.content
+
+
+def test_download_is_the_armored_messages_of_the_range(client, amy, alice_form):
+    make_submission(alice_form, "delivered", ciphertext=message("first"))
+    make_submission(alice_form, "delivered", ciphertext=message("second"))
+    make_submission(alice_form, "failed")
+    client.force_login(amy)
+    today = timezone.localdate().isoformat()
+
+    response = client.get(DOWNLOAD, {"since": today, "until": today})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pgp-encrypted"
+    assert f"alices-teas-{today}-{today}.asc" in response["Content-Disposition"]
+    body = response.content.decode()
+    assert body.count("-----BEGIN PGP MESSAGE-----") == 2
+    assert body.index("first") < body.index("second")
+    event = AuditEvent.objects.get(action="log.downloaded")
+    assert event.actor == amy
+    assert event.detail.startswith("2 entries")
+
+
+def test_download_of_an_empty_range_goes_back_with_a_message(client, alice, alice_form):
+    client.force_login(alice)
+    response = client.get(DOWNLOAD, follow=True)
+    assert b"no log entries in that range" in response.content
+    assert not AuditEvent.objects.filter(action="log.downloaded").exists()
+
+
+def test_failed_and_held_submissions_can_be_sent_again(client, alice, alice_form):
+    failed = make_submission(alice_form, "failed", last_error="SMTP refused")
+    client.force_login(alice)
+
+    page = client.get(LOG)
+    assert b"Needing attention" in page.content
+    assert b"SMTP refused" in page.content
+
+    response = client.post(
+        reverse("portal:redeliver", args=["alices-teas", failed.pk]), follow=True
+    )
+
+    assert b"queued for delivery again" in response.content
+    failed.refresh_from_db()
+    assert failed.status == "received"
+    assert AuditEvent.objects.filter(
+        action="submission.redelivered", actor=alice
+    ).exists()
