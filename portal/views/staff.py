@@ -22,9 +22,11 @@ RECENT_PROBLEMS = 20
 @staff_page
 def customer_list(request):
     search = SearchForm(request.GET or None)
-    customers = Customer.objects.annotate(
-        form_count=Count("form_endpoints", distinct=True)
-    ).prefetch_related("domains")
+    customers = (
+        Customer.objects.annotate(form_count=Count("form_endpoints", distinct=True))
+        .prefetch_related("domains")
+        .order_by("name")
+    )
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     if query:
         customers = customers.filter(
