@@ -101,7 +101,9 @@ class EndpointForm(forms.Form):
         help_text="The last part of the form's address: letters, digits and hyphens.",
     )
     delivery = forms.ChoiceField(
-        choices=FormEndpoint.Delivery.choices, widget=forms.RadioSelect
+        choices=FormEndpoint.Delivery.choices,
+        widget=forms.RadioSelect,
+        initial=FormEndpoint.Delivery.LOG,
     )
     recipients = LinesField(
         item_validator=validate_email,
