@@ -138,6 +138,11 @@ class KeyMaker:
             "--import", input=certificate.replace(":-----BEGIN", "-----BEGIN").encode()
         )
 
+    def revoke_subkey(self, fingerprint, number):
+        """Revoke the key's `number`th subkey (1 is the first)."""
+        answers = f"key {number}\nrevkey\ny\n0\n\ny\nsave\n"
+        self.gpg("--command-fd", "0", "--edit-key", fingerprint, input=answers.encode())
+
     def export(self, *fingerprints, armor=True):
         args = ["--armor"] if armor else []
         return self.gpg(*args, "--export", *fingerprints)

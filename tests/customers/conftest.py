@@ -97,6 +97,32 @@ def revoked_key(key_maker):
 
 
 @pytest.fixture(scope="session")
+def revoked_subkey_key(key_maker):
+    """Two encryption subkeys, the second revoked: the first one is used."""
+    fingerprint = key_maker.make("Kim Revokes Subkey <kim@example.com>")
+    key_maker.add_subkey(fingerprint, "cv25519")
+    key_maker.revoke_subkey(fingerprint, 2)
+    return key_maker.keypair(fingerprint)
+
+
+@pytest.fixture(scope="session")
+def only_subkey_revoked_key(key_maker):
+    fingerprint = key_maker.make("Leo Lost Subkey <leo@example.com>")
+    key_maker.revoke_subkey(fingerprint, 1)
+    return key_maker.export(fingerprint)
+
+
+@pytest.fixture(scope="session")
+def certified_key(key_maker):
+    """A key certified by three other people's keys."""
+    fingerprint = key_maker.make("Niaj Popular <niaj@example.com>")
+    for number in range(3):
+        signer = key_maker.make(f"Signer {number} <signer{number}@example.com>")
+        key_maker.gpg("--default-key", signer, "--quick-sign-key", fingerprint)
+    return key_maker.keypair(fingerprint)
+
+
+@pytest.fixture(scope="session")
 def future_key(key_maker):
     """Made by a computer whose clock is three years ahead."""
     fingerprint = key_maker.make(

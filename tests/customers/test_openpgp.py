@@ -11,7 +11,15 @@ import pytest
 
 from customers import openpgp
 from customers.openpgp import EncryptionFailed, KeyRejected, OpenPGPError, inspect_key
-from tests.gpg import armor, decrypt, packet, v6_key, without_user_ids
+from tests.gpg import (
+    armor,
+    decrypt,
+    packet,
+    packets,
+    run_gpg,
+    v6_key,
+    without_user_ids,
+)
 
 UNREADABLE = (
     "The file is not a readable OpenPGP public key. Export it with "
@@ -101,6 +109,13 @@ def test_uses_the_newer_encryption_subkey_when_the_older_expired(rotated_subkey_
     assert abs(info.expires_at - expected) < timedelta(days=2)
 
 
+def test_a_revoked_subkey_beside_a_valid_one_is_fine(revoked_subkey_key):
+    info = inspect_key(revoked_subkey_key.armored_public.encode())
+
+    message = openpgp.encrypt(b"tea order", info.armored, info.fingerprint)
+    assert decrypt(revoked_subkey_key, message) == b"tea order"
+
+
 def test_expiry_is_the_earlier_of_primary_key_and_encryption_subkey(
     expiring_primary_key,
 ):
@@ -108,6 +123,20 @@ def test_expiry_is_the_earlier_of_primary_key_and_encryption_subkey(
 
     expected = datetime.now(UTC) + timedelta(days=365)
     assert abs(info.expires_at - expected) < timedelta(days=2)
+
+
+def test_third_party_signatures_are_not_kept(certified_key):
+    def signatures(armored):
+        binary = run_gpg(certified_key.home, "--dearmor", input=armored.encode())
+        return sum(1 for tag, _ in packets(binary) if tag == 2)
+
+    info = inspect_key(certified_key.armored_public.encode())
+
+    # A self-signature on the user ID and a binding on the subkey remain.
+    assert (signatures(certified_key.armored_public), signatures(info.armored)) == (
+        5,
+        2,
+    )
 
 
 # --- Rejected ------------------------------------------------------------------
@@ -241,6 +270,15 @@ def test_rejects_a_key_whose_only_encryption_subkey_expired(expired_subkey_key):
         "The key's encryption subkey expired on 2020-12-31. Extend it with "
         "gpg --quick-set-expire FINGERPRINT 2y '*' (or add a new encryption "
         "subkey) and export the key again."
+    )
+
+
+def test_rejects_a_key_whose_only_encryption_subkey_was_revoked(
+    only_subkey_revoked_key,
+):
+    assert rejected(only_subkey_revoked_key) == (
+        "The key's encryption subkey has been revoked. Add a new one with "
+        "gpg --quick-add-key FINGERPRINT cv25519 encr and export the key again."
     )
 
 
