@@ -222,7 +222,10 @@ def _read_packets(data):
     secret, not a single public key, or not something gpg here can read."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         # Windows PowerShell redirects gpg's armored output as UTF-16.
-        data = data.decode("utf-16").encode("ascii", "replace")
+        try:
+            data = data.decode("utf-16").encode("ascii", "replace")
+        except UnicodeDecodeError:
+            raise _Unreadable("broken UTF-16") from None
     if b"-----BEGIN PGP" in data:
         blocks = _dearmor(data.decode("ascii", "replace"))
         if any("PRIVATE" in label or "SECRET" in label for label, _ in blocks):
@@ -653,7 +656,16 @@ def encrypt(plaintext: bytes, armored_key: str, fingerprint: str) -> str:
         raise EncryptionFailed("The key's fingerprint is not a full fingerprint.")
     if not armored_key or not isinstance(plaintext, bytes):
         raise EncryptionFailed("Nothing to encrypt to, or nothing to encrypt.")
+    try:
+        return _encrypt(plaintext, armored_key, fingerprint)
+    except EncryptionFailed:
+        raise
+    except OpenPGPError as exc:
+        # gpg missing, or too slow: to the caller, one more failed encryption.
+        raise EncryptionFailed(exc.reason) from None
 
+
+def _encrypt(plaintext, armored_key, fingerprint):
     with _Home() as home:
         imported = home.run(
             "load the key",

@@ -152,10 +152,11 @@ def test_rejects_empty_input(data):
     [
         b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb alice@laptop",
         b"\x00\x01\x02 not a packet",
+        b"\xff\xfe-\x00-\x00-",  # odd-length UTF-16
         b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ\n",  # no END line
         b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!!\n-----END PGP PUBLIC KEY BLOCK-----\n",
     ],
-    ids=["ssh-key", "binary-garbage", "truncated-armor", "bad-base64"],
+    ids=["ssh-key", "binary-garbage", "broken-utf16", "truncated-armor", "bad-base64"],
 )
 def test_rejects_unreadable_input(data):
     assert rejected(data) == UNREADABLE
@@ -340,11 +341,17 @@ def test_a_gpg_that_hangs_is_stopped_after_the_timeout(
 
 def test_a_missing_gpg_is_an_error_not_a_crash(merchant_keypair, settings):
     settings.GPG_BINARY = "/nonexistent/gpg"
+    reason = "The gpg program '/nonexistent/gpg' could not be run."
 
-    with pytest.raises(OpenPGPError) as caught:
+    with pytest.raises(OpenPGPError) as inspecting:
         inspect_key(merchant_keypair.armored_public.encode())
+    with pytest.raises(EncryptionFailed) as encrypting:
+        openpgp.encrypt(
+            b"x", merchant_keypair.armored_public, merchant_keypair.fingerprint
+        )
 
-    assert caught.value.reason == "The gpg program '/nonexistent/gpg' could not be run."
+    assert inspecting.value.reason == encrypting.value.reason == reason
+    assert not isinstance(inspecting.value, KeyRejected), "not the merchant's fault"
 
 
 # --- Encryption --------------------------------------------------------------------
