@@ -14,6 +14,4 @@ class SafeExceptionReporterFilter(DjangoFilter):
 
     def get_traceback_frame_variables(self, request, tb_frame):
         # Local variables can hold form contents or key material in any frame.
-        return [
-            (name, self.cleansed_substitute) for name, _ in tb_frame.f_locals.items()
-        ]
+        return [(name, self.cleansed_substitute) for name, _ in tb_frame.f_locals.items()]

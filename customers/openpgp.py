@@ -229,7 +229,7 @@ def _read_packets(data):
     if b"-----BEGIN PGP" in data:
         blocks = _dearmor(data.decode("ascii", "replace"))
         if any("PRIVATE" in label or "SECRET" in label for label, _ in blocks):
-            raise KeyRejected(_SECRET)
+            raise KeyRejected(_PRIVATE_KEY_REFUSAL)
         binary = b"".join(body for _, body in blocks)
     else:
         binary = data
@@ -238,7 +238,7 @@ def _read_packets(data):
     return _packets(binary)
 
 
-_SECRET = (
+_PRIVATE_KEY_REFUSAL = (
     "The file contains a secret (private) key, which must never leave your "
     "computer. It was not stored. Upload only the public key, exported with "
     "gpg --armor --export FINGERPRINT."
@@ -251,7 +251,7 @@ _KEY_FILE_TAGS = {2, 6, 10, 12, 13, 14, 17, 21}
 def _check_packets(packets, now):
     tags = [packet.tag for packet in packets]
     if 5 in tags or 7 in tags:
-        raise KeyRejected(_SECRET)
+        raise KeyRejected(_PRIVATE_KEY_REFUSAL)
     if not set(tags) <= _KEY_FILE_TAGS or 6 not in tags:
         raise KeyRejected(
             "The file holds no OpenPGP public key (it may be an encrypted "
@@ -587,7 +587,7 @@ def inspect_key(data: bytes) -> KeyInfo:
             "read the key", home.gpg.import_keys, binary, extra_args=_IMPORT_OPTIONS
         )
         if imported.sec_read or imported.sec_imported:
-            raise KeyRejected(_SECRET)
+            raise KeyRejected(_PRIVATE_KEY_REFUSAL)
         if not imported.fingerprints:
             if imported.no_user_id:
                 raise KeyRejected(

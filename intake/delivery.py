@@ -9,12 +9,12 @@ import logging
 from datetime import UTC
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
 from email.utils import formatdate
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import SafeMIMEMultipart
 
 from intake.storage import intake_log
 
@@ -29,8 +29,7 @@ def log_name(submission):
     endpoint = submission.endpoint
     day = submission.received_at.astimezone(UTC).strftime("%Y/%m/%d")
     return (
-        f"{endpoint.customer.slug}/{endpoint.domain.name}/{endpoint.slug}/"
-        f"{day}/{submission.pk}.asc"
+        f"{endpoint.customer.slug}/{endpoint.domain.name}/{endpoint.slug}/{day}/{submission.pk}.asc"
     )
 
 
@@ -63,8 +62,9 @@ class PGPMIMEMessage(EmailMessage):
         self.message_id = message_id
 
     def message(self, *, policy=None):
-        envelope = MIMEMultipart(
-            "encrypted", protocol="application/pgp-encrypted"
+        # Django's multipart class, because its mail backends serialise with it.
+        envelope = SafeMIMEMultipart(
+            "encrypted", encoding=settings.DEFAULT_CHARSET, protocol="application/pgp-encrypted"
         )
         envelope.preamble = "This is an OpenPGP/MIME encrypted message (RFC 3156)."
 

@@ -12,8 +12,15 @@ from customers import audit
 from intake.models import FormEndpoint
 
 EDITABLE_FIELDS = {
-    "name", "domain", "slug", "delivery", "recipients", "redirect_url",
-    "allowed_origins", "max_bytes", "enabled",
+    "name",
+    "domain",
+    "slug",
+    "delivery",
+    "recipients",
+    "redirect_url",
+    "allowed_origins",
+    "max_bytes",
+    "enabled",
 }
 MAX_BYTES_CEILING = 25 * 1024 * 1024
 
@@ -73,9 +80,7 @@ def validate_endpoint(endpoint):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             errors["redirect_url"] = "Give a full web address, starting with https://."
         elif not _owns_host(customer, parts.hostname):
-            errors["redirect_url"] = (
-                "The thank-you page must be on one of your own domains."
-            )
+            errors["redirect_url"] = "The thank-you page must be on one of your own domains."
     if not (1024 <= int(endpoint.max_bytes or 0) <= MAX_BYTES_CEILING):
         errors["max_bytes"] = (
             f"Choose a size limit between 1 KB and {MAX_BYTES_CEILING // (1024 * 1024)} MB."
@@ -106,14 +111,29 @@ def _apply(endpoint, fields):
 
 
 def create_endpoint(
-    customer, *, domain, slug, delivery, recipients=(), redirect_url="",
-    allowed_origins=(), max_bytes=None, enabled=True, name="", actor=None,
+    customer,
+    *,
+    domain,
+    slug,
+    delivery,
+    recipients=(),
+    redirect_url="",
+    allowed_origins=(),
+    max_bytes=None,
+    enabled=True,
+    name="",
+    actor=None,
 ):
     endpoint = FormEndpoint(customer=customer)
     fields = dict(
-        domain=domain, slug=slug, delivery=delivery, recipients=recipients,
-        redirect_url=redirect_url or "", allowed_origins=allowed_origins,
-        enabled=enabled, name=name,
+        domain=domain,
+        slug=slug,
+        delivery=delivery,
+        recipients=recipients,
+        redirect_url=redirect_url or "",
+        allowed_origins=allowed_origins,
+        enabled=enabled,
+        name=name,
     )
     if max_bytes is not None:
         fields["max_bytes"] = max_bytes

@@ -44,7 +44,9 @@ def write_range(out, entries):
                 message = handle.read()
         except (OSError, FileNotFoundError):
             # The database holds the same ciphertext; the export stays complete.
-            logger.warning("log object of submission %s unreadable; using the stored copy", submission.pk)
+            logger.warning(
+                "log object of submission %s unreadable; using the stored copy", submission.pk
+            )
             message = submission.ciphertext.encode("ascii")
         out.write(message)
         if not message.endswith(b"\n"):

@@ -15,9 +15,7 @@ class FormEndpoint(models.Model):
         EMAIL = "email", "Encrypted e-mail"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="form_endpoints"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="form_endpoints")
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="form_endpoints")
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=200, blank=True)
@@ -55,9 +53,7 @@ class FormEndpoint(models.Model):
 
 class SubmissionQuerySet(models.QuerySet):
     def undelivered(self):
-        return self.filter(
-            status__in=[Submission.Status.RECEIVED, Submission.Status.ENCRYPTED]
-        )
+        return self.filter(status__in=[Submission.Status.RECEIVED, Submission.Status.ENCRYPTED])
 
     def overdue(self, by_seconds):
         """Undelivered submissions whose next attempt should have started a
@@ -82,9 +78,7 @@ class Submission(models.Model):
         HELD = "held", "Held: no usable key"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    endpoint = models.ForeignKey(
-        FormEndpoint, on_delete=models.PROTECT, related_name="submissions"
-    )
+    endpoint = models.ForeignKey(FormEndpoint, on_delete=models.PROTECT, related_name="submissions")
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True
     )

@@ -73,8 +73,12 @@ def encrypt(submission_id):
             submission.encrypted_at = submission.updated_at = timezone.now()
             submission.save(
                 update_fields=[
-                    "ciphertext", "sealed", "key_fingerprint", "status",
-                    "encrypted_at", "updated_at",
+                    "ciphertext",
+                    "sealed",
+                    "key_fingerprint",
+                    "status",
+                    "encrypted_at",
+                    "updated_at",
                 ]
             )
     if held:
@@ -138,12 +142,17 @@ def note_failure(submission_id, reason):
             submission.due_at = now + timedelta(seconds=delay)
         submission.save(update_fields=["attempts", "last_error", "updated_at", "status", "due_at"])
     if delay is None:
-        logger.error("submission %s failed after %d attempts: %s", submission_id, submission.attempts, reason)
+        logger.error(
+            "submission %s failed after %d attempts: %s", submission_id, submission.attempts, reason
+        )
         notices.delivery_failing(submission)
     else:
         logger.warning(
             "submission %s attempt %d failed (%s); next try in %d s",
-            submission_id, submission.attempts, reason, delay,
+            submission_id,
+            submission.attempts,
+            reason,
+            delay,
         )
     return delay
 
@@ -152,9 +161,11 @@ def mark_failed(submission_id, reason):
     """A fault no retry can mend, such as a submission sealed with a key no
     longer configured. It stays visible and can be delivered again later."""
     with transaction.atomic():
-        updated = Submission.objects.filter(pk=submission_id).exclude(
-            status=Status.DELIVERED
-        ).update(status=Status.FAILED, last_error=reason[:500], updated_at=timezone.now())
+        updated = (
+            Submission.objects.filter(pk=submission_id)
+            .exclude(status=Status.DELIVERED)
+            .update(status=Status.FAILED, last_error=reason[:500], updated_at=timezone.now())
+        )
     if updated:
         logger.error("submission %s failed: %s", submission_id, reason)
 
@@ -190,8 +201,9 @@ def release_held(customer):
     """Queue every held submission of a customer again, now that a key exists."""
     with transaction.atomic():
         held = list(
-            Submission.objects.filter(endpoint__customer=customer, status=Status.HELD)
-            .values_list("pk", flat=True)
+            Submission.objects.filter(endpoint__customer=customer, status=Status.HELD).values_list(
+                "pk", flat=True
+            )
         )
         Submission.objects.filter(pk__in=held).update(
             status=Status.RECEIVED, due_at=timezone.now(), updated_at=timezone.now()

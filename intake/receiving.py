@@ -4,13 +4,14 @@ Every refusal is a `Refused` with the HTTP status and a sentence for the
 visitor; nothing here ever logs or repeats a posted value.
 """
 
+import codecs
 import json
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
@@ -120,16 +121,47 @@ def check_rate(client_address, endpoint):
         raise Refused(429, "Too many submissions from your address. Please wait a minute.")
 
 
-def _repair_latin1(request):
-    # Pages served as Latin-1 post Latin-1 bodies without saying so. When the
-    # body is not UTF-8 and no charset was declared, read it as Windows-1252
-    # (a superset of Latin-1) instead of replacing every accented letter.
-    if "charset=" in request.META.get("CONTENT_TYPE", "").lower():
-        return
+def _declared_charset(request):
+    for param in request.META.get("CONTENT_TYPE", "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
+def _read_urlencoded(request):
+    """Parse an urlencoded body in the charset the page used.
+
+    Pages served as Latin-1 post Latin-1 bodies without saying so, and Django
+    refuses any body that is not UTF-8. When no charset is declared and the
+    values are not UTF-8, they are read as Windows-1252 (a superset of Latin-1)
+    rather than refused or mangled.
+    """
+    charset = _declared_charset(request)
     try:
-        request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        request.encoding = "windows-1252"
+        codec = codecs.lookup(charset).name if charset else None
+    except LookupError:
+        raise Refused(400, f"The submission's character set {charset!r} is unknown.")
+    # Latin-1 maps every byte to one character, so this keeps the raw bytes.
+    pairs = parse_qsl(
+        request.body.decode("latin-1"),
+        keep_blank_values=True,
+        encoding="latin-1",
+        max_num_fields=settings.INTAKE_MAX_FIELDS,
+    )
+    raw = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in pairs]
+    for candidate in [codec] if codec else ["utf-8", "windows-1252"]:
+        try:
+            decoded = [(n.decode(candidate), v.decode(candidate)) for n, v in raw]
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise Refused(400, f"The submission is not valid {codec} text.")
+    fields = {}
+    for name, value in decoded:
+        fields.setdefault(name, []).append(value)
+    return fields
 
 
 def read_post(request, endpoint):
@@ -137,29 +169,31 @@ def read_post(request, endpoint):
     kind = content_type_of(request)
     try:
         if kind in JSON_TYPES:
-            return _read_json(request.body), []
-        if kind == "application/x-www-form-urlencoded":
-            _repair_latin1(request)
-        fields = {}
-        for name, values in request.POST.lists():
-            fields[name] = list(values)
-        files = []
-        total = 0
-        for field_name, uploads in request.FILES.lists():
-            for upload in uploads:
-                content = upload.read()
-                total += len(content)
-                files.append(
-                    (field_name, upload.name, upload.content_type or "", content)
-                )
+            fields, files = _read_json(request.body), []
+        elif kind == "application/x-www-form-urlencoded":
+            fields, files = _read_urlencoded(request), []
+        else:
+            fields, files = _read_multipart(request)
     except RequestDataTooBig:
         raise Refused(413, "The submission is larger than this form accepts.")
     except TooManyFieldsSent:
         raise Refused(400, "The submission has too many fields.")
-    except (MultiPartParserError, UnicodeDecodeError, ValueError):
+    except (MultiPartParserError, UnicodeDecodeError, ValueError, BadRequest):
         raise Refused(400, "The submission could not be read: the body is malformed.")
     if len(fields) + len(files) > settings.INTAKE_MAX_FIELDS:
         raise Refused(400, "The submission has too many fields.")
+    if not fields and not files:
+        raise Refused(400, "The submission is empty: no fields were found in it.")
+    return fields, files
+
+
+def _read_multipart(request):
+    fields = {name: list(values) for name, values in request.POST.lists()}
+    files = [
+        (field_name, upload.name, upload.content_type or "", upload.read())
+        for field_name, uploads in request.FILES.lists()
+        for upload in uploads
+    ]
     return fields, files
 
 
@@ -173,8 +207,7 @@ def _read_json(body):
     if len(data) > settings.INTAKE_MAX_FIELDS:
         raise Refused(400, "The submission has too many fields.")
     return {
-        str(name): value if isinstance(value, list) else [value]
-        for name, value in data.items()
+        str(name): value if isinstance(value, list) else [value] for name, value in data.items()
     }
 
 
@@ -205,7 +238,10 @@ def accept(endpoint, *, fields, files, client_address):
         transaction.on_commit(lambda: queue(submission.pk))
     logger.info(
         "submission %s received for %s (%d bytes, %d files)",
-        submission.pk, endpoint, len(document), len(files),
+        submission.pk,
+        endpoint,
+        len(document),
+        len(files),
     )
     return submission
 
@@ -220,5 +256,6 @@ def queue(submission_id):
     except Exception as exc:  # noqa: BLE001 - any broker fault; the sweep recovers
         logger.warning(
             "submission %s stored but not queued (%s); the sweep will queue it",
-            submission_id, type(exc).__name__,
+            submission_id,
+            type(exc).__name__,
         )

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from customers.management import StaffCommand
 from customers.models import Customer
 from intake.endpoints import create_endpoint
 
@@ -12,7 +13,7 @@ def one_line(error):
     return " ".join(error.messages)
 
 
-class Command(BaseCommand):
+class Command(StaffCommand):
     help = "Add a secure form endpoint to a customer's domain and print its public URL."
 
     def add_arguments(self, parser):
@@ -30,9 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"no customer with the slug {options['customer']!r}")
         domain = customer.domains.filter(name=options["domain"].lower()).first()
         if domain is None:
-            raise CommandError(
-                f"{options['domain']!r} is not a domain of {customer.slug}"
-            )
+            raise CommandError(f"{options['domain']!r} is not a domain of {customer.slug}")
         try:
             endpoint = create_endpoint(
                 customer,

@@ -1,7 +1,8 @@
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from customers.management import StaffCommand
 from customers.models import Customer
 from intake import logs
 
@@ -13,7 +14,7 @@ def parse_date(value):
         raise CommandError(f"{value!r} is not a date; write it as YYYY-MM-DD")
 
 
-class Command(BaseCommand):
+class Command(StaffCommand):
     help = (
         "Write a customer's encrypted log entries in a date range to one file of "
         "concatenated armored OpenPGP messages."

@@ -1,0 +1,174 @@
+"""Encrypting and delivering stored submissions, run in-process step by step.
+The end-to-end tests in tests/e2e run the same steps in a real worker."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from customers.keys import add_key
+from intake import pipeline, receiving
+from intake.models import Submission
+from intake.storage import intake_log
+from intake.tasks import encrypt_and_deliver
+from tests.gpg import decrypt
+
+
+def receive(endpoint, **fields):
+    return receiving.accept(
+        endpoint,
+        fields={k: v if isinstance(v, list) else [v] for k, v in fields.items()},
+        files=[],
+        client_address="192.0.2.7",
+    )
+
+
+def test_log_delivery_files_one_armored_message_that_decrypts(log_form, merchant_keypair):
+    submission = receive(log_form, name="Zoë", item=["tea", "cake"])
+
+    assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
+
+    submission.refresh_from_db()
+    day = submission.received_at.strftime("%Y/%m/%d")
+    assert submission.log_name == f"alices-teas/alices-teas.example/order/{day}/{submission.pk}.asc"
+    assert submission.sealed is None
+    assert submission.key_fingerprint == merchant_keypair.fingerprint
+    with intake_log().open(submission.log_name, "rb") as handle:
+        armored = handle.read()
+    assert armored.startswith(b"-----BEGIN PGP MESSAGE-----")
+    document = json.loads(decrypt(merchant_keypair, armored))
+    assert document["fields"] == {"name": ["Zoë"], "item": ["tea", "cake"]}
+
+
+def test_running_the_task_twice_delivers_once(mail_form, smtp_server):
+    submission = receive(mail_form, name="Zoë")
+
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+
+    assert len(smtp_server.messages) == 1
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.DELIVERED
+
+
+def test_log_entry_is_written_once_when_a_repeat_finds_it_there(log_form):
+    submission = receive(log_form, name="Zoë")
+    pipeline.encrypt(submission.pk)
+    submission.refresh_from_db()
+    name = pipeline.delivery.log_name(submission)
+    # A worker died after writing the object but before recording delivery.
+    pipeline.delivery.write_log_entry(name, submission.ciphertext)
+
+    assert pipeline.deliver(submission.pk) == Submission.Status.DELIVERED
+    directory, _ = intake_log().listdir(name.rsplit("/", 1)[0])
+    assert _ == [f"{submission.pk}.asc"]
+
+
+def test_without_a_key_the_submission_is_held_then_delivered_once_a_key_arrives(
+    log_form, merchant, merchant_keypair, other_keypair, django_capture_on_commit_callbacks
+):
+    submission = receive(log_form, name="Zoë")
+    merchant.public_keys.update(status="retired")
+
+    assert pipeline.process(submission.pk) == Submission.Status.HELD
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.HELD
+    assert submission.sealed is not None
+    assert len(mail.outbox) <= 1  # the merchant hears of it, at most once a day
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        add_key(merchant, other_keypair.armored_public.encode())
+    assert callbacks, "adding a key schedules the release of held submissions"
+    pipeline.release_held(merchant)
+
+    assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
+    submission.refresh_from_db()
+    assert submission.key_fingerprint == other_keypair.fingerprint
+
+
+def test_dead_mail_server_retries_with_backoff_then_fails_and_can_be_redelivered(
+    mail_form, dead_mail_server, settings
+):
+    settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 3
+    submission = receive(mail_form, name="Zoë")
+
+    delays = []
+    for _ in range(3):
+        with pytest.raises(pipeline.delivery.DeliveryFailed):
+            pipeline.process(submission.pk)
+        delays.append(pipeline.note_failure(submission.pk, "mail server unreachable"))
+
+    assert delays == [30, 60, None]
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert submission.attempts == 3
+    assert submission.last_error == "mail server unreachable"
+    assert submission.ciphertext, "the encrypted copy is kept for a later delivery"
+
+    pipeline.redeliver(submission)
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.ENCRYPTED
+    assert submission.attempts == 0
+
+
+def test_task_retries_a_dead_mail_server_then_marks_the_submission_failed(
+    mail_form, dead_mail_server, settings, caplog
+):
+    settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 3
+    submission = receive(mail_form, name="Zoë")
+
+    # apply() runs Celery's retries in this process, one after another.
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert submission.attempts == 3
+    assert "mail server" in submission.last_error
+    assert "next try in 30 s" in caplog.text and "next try in 60 s" in caplog.text
+
+
+def test_submission_sealed_with_a_forgotten_key_is_marked_failed(log_form, settings):
+    submission = receive(log_form, name="Zoë")
+    from cryptography.fernet import Fernet
+
+    settings.INTAKE_SEALING_KEYS = [Fernet.generate_key().decode()]
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert "sealing key" in submission.last_error
+
+
+def test_sweep_requeues_submissions_whose_task_never_ran(
+    log_form, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(receiving, "queue", queued.append)
+    lost = receive(log_form, name="lost")
+    fresh = receive(log_form, name="fresh")
+    Submission.objects.filter(pk=lost.pk).update(due_at=timezone.now() - timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        overdue = pipeline.requeue_overdue()
+
+    assert overdue == [lost.pk]
+    assert queued == [lost.pk]
+    assert pipeline.process(lost.pk) == Submission.Status.DELIVERED
+    assert Submission.objects.get(pk=fresh.pk).status == Submission.Status.RECEIVED
+    # Just queued, so the next sweep leaves it alone.
+    assert pipeline.requeue_overdue() == []
+
+
+def test_test_documents_go_to_every_enabled_form(
+    log_form, mail_form, smtp_server, merchant_keypair
+):
+    targets = pipeline.send_test(log_form.customer)
+
+    assert len(targets) == 2
+    tests = Submission.objects.filter(is_test=True)
+    for submission in tests:
+        assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
+    [message] = smtp_server.messages
+    assert message["Subject"].startswith("Test message:")

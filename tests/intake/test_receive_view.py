@@ -1,0 +1,190 @@
+"""The public form endpoint: every answer it gives, and what it stores."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from intake import sealing
+from intake.models import Submission
+
+URL = "/f/alices-teas.example/order/"
+
+
+def stored_document(submission):
+    return json.loads(sealing.unseal(submission.sealed))
+
+
+def test_form_post_is_sealed_stored_and_redirected_to_the_thank_you_page(client, log_form):
+    response = client.post(URL, {"name": "Zoë", "item": ["tea", "cake"]})
+
+    assert response.status_code == 303
+    assert response["Location"] == "/f/thanks/"
+    submission = Submission.objects.get()
+    assert submission.status == Submission.Status.RECEIVED
+    assert "Zoë".encode() not in bytes(submission.sealed)
+    document = stored_document(submission)
+    assert document["fields"] == {"name": ["Zoë"], "item": ["tea", "cake"]}
+    assert document["domain"] == "alices-teas.example"
+    assert document["form"] == "order"
+    assert document["submission"] == str(submission.pk)
+    assert document["client_address"] == "127.0.0.1"
+
+
+def test_redirect_goes_to_the_endpoints_thank_you_url(client, log_form):
+    log_form.redirect_url = "https://alices-teas.example/thanks"
+    log_form.save()
+
+    response = client.post(URL, {"name": "Zoë"})
+
+    assert response.status_code == 303
+    assert response["Location"] == "https://alices-teas.example/thanks"
+
+
+def test_json_client_gets_202_with_the_submission_id(client, log_form):
+    response = client.post(URL, {"name": "x"}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 202
+    submission = Submission.objects.get()
+    assert response.json() == {"id": str(submission.pk), "status": "received"}
+
+
+def test_json_body_keeps_values_and_lists(client, log_form):
+    body = {"name": "Ærøskøbing", "items": ["a", "b"], "count": 3}
+    response = client.post(URL, json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 202
+    document = stored_document(Submission.objects.get())
+    assert document["fields"] == {"name": ["Ærøskøbing"], "items": ["a", "b"], "count": [3]}
+
+
+def test_multipart_files_go_into_the_document(client, log_form):
+    upload = SimpleUploadedFile("plan ü.pdf", b"%PDF-1.4 \x00\xff", content_type="application/pdf")
+    response = client.post(URL, {"name": "Zoë", "plan": upload})
+
+    assert response.status_code == 303
+    document = stored_document(Submission.objects.get())
+    assert document["fields"] == {"name": ["Zoë"]}
+    [attached] = document["files"]
+    assert attached["field"] == "plan"
+    assert attached["filename"] == "plan ü.pdf"
+    assert attached["content_type"] == "application/pdf"
+    assert attached["size"] == 11
+    import base64
+
+    assert base64.b64decode(attached["content_base64"]) == b"%PDF-1.4 \x00\xff"
+
+
+def test_latin1_page_body_is_read_as_latin1(client, log_form):
+    body = "name=Zo%EB&city=K%F6ln".encode("ascii")
+    response = client.post(URL, body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 303
+    assert stored_document(Submission.objects.get())["fields"] == {
+        "name": ["Zoë"],
+        "city": ["Köln"],
+    }
+
+
+def test_unknown_endpoint_is_404(client, log_form):
+    response = client.post("/f/alices-teas.example/nope/", {"a": "b"})
+    assert response.status_code == 404
+    assert b"no form at this address" in response.content
+    assert not Submission.objects.exists()
+
+
+def test_disabled_endpoint_is_410(client, log_form):
+    log_form.enabled = False
+    log_form.save()
+    response = client.post(URL, {"a": "b"})
+    assert response.status_code == 410
+    assert not Submission.objects.exists()
+
+
+def test_body_larger_than_the_endpoint_limit_is_413(client, log_form):
+    log_form.max_bytes = 2048
+    log_form.save()
+    response = client.post(URL, {"essay": "x" * 5000})
+    assert response.status_code == 413
+    assert b"larger than this form accepts" in response.content
+    assert not Submission.objects.exists()
+
+
+def test_unsupported_content_type_is_415(client, log_form):
+    response = client.post(URL, "<x/>", content_type="application/xml")
+    assert response.status_code == 415
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("{not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        (b"\xff\xfe", "application/json"),
+        ("--nope\r\ngarbage", "multipart/form-data; boundary=other"),
+        ("anything", "multipart/form-data"),
+    ],
+    ids=[
+        "bad-json",
+        "json-array",
+        "json-not-utf8",
+        "multipart-wrong-boundary",
+        "multipart-no-boundary",
+    ],
+)
+def test_malformed_body_is_400(client, log_form, body, content_type):
+    response = client.post(URL, body, content_type=content_type, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert "error" in response.json()
+    assert not Submission.objects.exists()
+
+
+def test_too_many_fields_is_400(client, log_form, settings):
+    settings.INTAKE_MAX_FIELDS = 5
+    response = client.post(URL, {f"f{i}": "v" for i in range(20)})
+    assert response.status_code == 400
+    assert b"too many fields" in response.content
+    assert not Submission.objects.exists()
+
+
+def test_customer_without_usable_key_gets_503_and_nothing_is_stored(client, log_form, merchant):
+    merchant.public_keys.update(status="retired")
+    response = client.post(URL, {"a": "b"})
+    assert response.status_code == 503
+    assert not Submission.objects.exists()
+
+
+def test_post_from_a_foreign_site_is_403(client, log_form):
+    response = client.post(URL, {"a": "b"}, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert not Submission.objects.exists()
+
+
+def test_post_from_the_merchants_own_site_is_accepted(client, log_form):
+    response = client.post(URL, {"a": "b"}, HTTP_ORIGIN="https://www.alices-teas.example")
+    assert response.status_code == 303
+
+
+def test_get_is_405(client, log_form):
+    response = client.get(URL)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+
+
+def test_rate_limit_is_429(client, log_form, settings):
+    settings.INTAKE_RATE_LIMIT_PER_MINUTE = 2
+    codes = [client.post(URL, {"a": str(i)}).status_code for i in range(3)]
+    assert codes == [303, 303, 429]
+    assert Submission.objects.count() == 2
+
+
+def test_filled_honeypot_is_thanked_but_not_kept(client, log_form):
+    response = client.post(URL, {"name": "bot", "_cape_hp": "http://spam"})
+    assert response.status_code == 303
+    assert not Submission.objects.exists()
+
+
+def test_control_fields_are_not_part_of_the_document(client, log_form):
+    client.post(URL, {"name": "Zoë", "_cape_hp": ""})
+    assert stored_document(Submission.objects.get())["fields"] == {"name": ["Zoë"]}
