@@ -33,3 +33,17 @@ def other_keypair(tmp_path_factory):
     maker = KeyMaker(tmp_path_factory.mktemp("gnupg-other"))
     yield maker.keypair(maker.make("Alice's Teas (2027) <keys@alices-teas.example>"))
     maker.close()
+
+
+def pytest_report_header(config):
+    from tests import services
+
+    def state(name, url):
+        return f"{name}: {'127.0.0.1' if url else 'not listening, its tests are skipped'}"
+
+    return [
+        "database: "
+        + ("PostgreSQL on 127.0.0.1" if services.postgres_url() else "SQLite (PostgreSQL absent)"),
+        state("redis", services.redis_url()),
+        state("rabbitmq", services.rabbitmq_url()),
+    ]

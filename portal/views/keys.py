@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from customers.keys import add_key, retire_key
 from customers.models import PublicKey
-from customers.openpgp import KeyRejected
+from customers.openpgp import OpenPGPError
 from intake.pipeline import NoUsableKey, send_test
 from portal.forms import KeyUploadForm
 from portal.tenancy import merchant_page
@@ -38,7 +38,7 @@ def add(request, tenant):
         return _page(request, tenant, form, status=400)
     try:
         key = add_key(tenant.customer, form.cleaned_data["data"], actor=request.user)
-    except KeyRejected as exc:
+    except OpenPGPError as exc:  # a rejected key, or gpg failing or timing out
         form.add_error(None, f"This key cannot be used: {exc.reason}")
         return _page(request, tenant, form, status=400)
     messages.success(

@@ -28,6 +28,11 @@ class Command(StaffCommand):
         parser.add_argument("-o", "--output", required=True, metavar="FILE")
 
     def handle(self, *args, **options):
+        since = parse_date(options["since"]) if options["since"] else None
+        until = parse_date(options["until"]) if options["until"] else None
+        if since and until and since > until:
+            raise CommandError("--since is after --until")
+
         customer = Customer.objects.filter(slug=options["customer"]).first()
         if customer is None:
             raise CommandError(f"no customer with the slug {options['customer']!r}")
@@ -36,10 +41,6 @@ class Command(StaffCommand):
             form = customer.form_endpoints.filter(slug=options["form"]).first()
             if form is None:
                 raise CommandError(f"{customer.slug} has no form {options['form']!r}")
-        since = parse_date(options["since"]) if options["since"] else None
-        until = parse_date(options["until"]) if options["until"] else None
-        if since and until and since > until:
-            raise CommandError("--since is after --until")
 
         entries = logs.entries(customer, form=form, since=since, until=until)
         try:
