@@ -18,10 +18,10 @@ from customers.onboarding import onboard_customer
 from intake.endpoints import create_endpoint
 
 DEMO_NAME = "Demo Shop"
-DEMO_DOMAIN = "localhost"
+DEMO_DOMAIN = "demo.localhost"
 DEMO_FORM = "contact"
 DEMO_EMAIL = "owner@demo.localhost"
-DEMO_PAGE_ORIGIN = "http://localhost:8001"
+DEMO_PAGE_ORIGIN = "http://demo.localhost:8001"
 
 
 class Command(BaseCommand):
@@ -58,9 +58,16 @@ class Command(BaseCommand):
                     "gnupg_home": gnupg_home,
                     "log_dir": log_dir / customer.slug / DEMO_DOMAIN / DEMO_FORM,
                     "customer": customer,
+                    "invitation_url": self.open_invitation_url(customer),
                 },
             )
         )
+
+    def open_invitation_url(self, customer):
+        invitation = customer.invitations.filter(accepted_at__isnull=True).last()
+        if invitation is None or not invitation.is_open():
+            return None
+        return f"{settings.PUBLIC_BASE_URL}/invite/{invitation.token}/"
 
     def make_key_pair(self, gnupg_home):
         gnupg_home.mkdir(parents=True, exist_ok=True, mode=0o700)
