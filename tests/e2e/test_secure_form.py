@@ -171,3 +171,28 @@ def test_submission_left_encrypted_by_a_dead_worker_is_delivered_once(log_form, 
     folder = name.rsplit("/", 1)[0]
     assert intake_log().listdir(folder)[1] == [f"{submission.pk}.asc"]
     assert Submission.objects.get(pk=submission.pk).log_name == name
+
+
+def test_held_submission_is_delivered_by_the_worker_once_a_key_is_added(
+    log_form, merchant, other_keypair, worker
+):
+    """The key was retired between the post being accepted and the worker
+    reaching it; the worker holds the submission, and adding a key releases
+    it through the broker."""
+    from customers.keys import add_key
+    from intake import receiving
+
+    worker.start()
+    merchant.public_keys.update(status="retired")
+    submission = receiving.accept(  # queued on commit, which is now
+        log_form, fields={"name": ["patient"]}, files=[], client_address="127.0.0.1"
+    )
+    wait_for(lambda: Submission.objects.get(pk=submission.pk).status == "held")
+
+    add_key(merchant, other_keypair.armored_public.encode())
+
+    wait_for(lambda: Submission.objects.get(pk=submission.pk).status == "delivered")
+    submission.refresh_from_db()
+    assert submission.key_fingerprint == other_keypair.fingerprint
+    with intake_log().open(submission.log_name, "rb") as handle:
+        assert json.loads(decrypt(other_keypair, handle.read()))["fields"] == {"name": ["patient"]}
