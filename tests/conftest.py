@@ -47,3 +47,13 @@ def pytest_report_header(config):
         state("redis", services.redis_url()),
         state("rabbitmq", services.rabbitmq_url()),
     ]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and once-a-day notices live in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -25,7 +25,9 @@ def log_storage(settings, tmp_path):
 @pytest.fixture
 def merchant(db, merchant_keypair):
     """Alice's tea shop: one domain and a usable key."""
-    customer = Customer.objects.create(name="Alice's Teas", slug="alices-teas")
+    customer = Customer.objects.create(
+        name="Alice's Teas", slug="alices-teas", contact_email="alice@alices-teas.example"
+    )
     Domain.objects.create(customer=customer, name="alices-teas.example")
     add_key(customer, merchant_keypair.armored_public.encode())
     return customer

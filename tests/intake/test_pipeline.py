@@ -76,7 +76,14 @@ def test_without_a_key_the_submission_is_held_then_delivered_once_a_key_arrives(
     submission.refresh_from_db()
     assert submission.status == Submission.Status.HELD
     assert submission.sealed is not None
-    assert len(mail.outbox) <= 1  # the merchant hears of it, at most once a day
+    [notice] = mail.outbox
+    assert notice.to == ["alice@alices-teas.example"]
+    assert "waiting for your public key" in notice.subject
+    assert "Zoë" not in notice.body
+    assert "Alice's Teas" in notice.body
+    # A second held submission the same day sends no second notice.
+    pipeline.process(receive(log_form, name="another").pk)
+    assert len(mail.outbox) == 1
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         add_key(merchant, other_keypair.armored_public.encode())
@@ -172,3 +179,30 @@ def test_test_documents_go_to_every_enabled_form(
         assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
     [message] = smtp_server.messages
     assert message["Subject"].startswith("Test message:")
+
+
+def test_unwritable_log_storage_fails_the_delivery_and_tells_the_merchant(
+    log_form, settings, tmp_path
+):
+    settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 2
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log folder should be")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "intake_log": {
+            "BACKEND": "intake.storage.LogFileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "intake-log")},
+        },
+    }
+    submission = receive(log_form, name="Zoë")
+
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert submission.last_error.startswith("log storage refused the entry")
+    [notice] = mail.outbox
+    assert notice.subject == "Cape Panel: form submissions could not be delivered"
+    assert "alices-teas.example/order" in notice.body
+    assert "log storage refused the entry" in notice.body
+    assert "Zoë" not in notice.body
