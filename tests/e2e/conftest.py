@@ -79,6 +79,7 @@ class Worker:
         self.log_path = log_path
         self.storage_location = storage_location
         self.process = None
+        self.extra_env = {}
 
     @property
     def log(self):
@@ -94,6 +95,7 @@ class Worker:
             "INTAKE_SEALING_KEYS": ",".join(django_settings.INTAKE_SEALING_KEYS),
             "LOG_LEVEL": "DEBUG",
             "INTAKE_LOG_STORAGE_OPTIONS": json.dumps({"location": str(self.storage_location)}),
+            **self.extra_env,
         }
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(

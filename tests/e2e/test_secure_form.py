@@ -4,6 +4,9 @@ broker, and decrypted by the merchant's secret key with gpg."""
 import base64
 import json
 import logging
+import os
+import signal
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -196,3 +199,35 @@ def test_held_submission_is_delivered_by_the_worker_once_a_key_is_added(
     assert submission.key_fingerprint == other_keypair.fingerprint
     with intake_log().open(submission.log_name, "rb") as handle:
         assert json.loads(decrypt(other_keypair, handle.read()))["fields"] == {"name": ["patient"]}
+
+
+def test_worker_process_killed_mid_task_loses_nothing_and_delivers_once(log_form, worker, tmp_path):
+    """The pool process running the task is killed hard while gpg works; the
+    task goes back to the broker and the next pool process delivers it."""
+    from intake import receiving
+
+    started = tmp_path / "gpg-started"
+    slow_gpg = tmp_path / "slow-gpg"
+    slow_gpg.write_text(
+        f'#!/bin/sh\ncase "$*" in *--encrypt*) touch {started}; sleep 3;; esac\nexec gpg "$@"\n'
+    )
+    slow_gpg.chmod(0o755)
+    worker.extra_env = {"GPG_BINARY": str(slow_gpg)}
+    worker.start()
+
+    submission = receiving.accept(
+        log_form, fields={"name": ["survivor"]}, files=[], client_address="127.0.0.1"
+    )
+    wait_for(started.exists, timeout=30, interval=0.05)
+    children = subprocess.run(
+        ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert children, "the prefork pool has a process"
+    for pid in children:
+        os.kill(int(pid), signal.SIGKILL)
+    assert Submission.objects.get(pk=submission.pk).status == "received"
+
+    wait_for(lambda: Submission.objects.get(pk=submission.pk).status == "delivered", timeout=90)
+    assert "WorkerLostError" in worker.log
+    folder = Submission.objects.get(pk=submission.pk).log_name.rsplit("/", 1)[0]
+    assert intake_log().listdir(folder)[1] == [f"{submission.pk}.asc"]
