@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import broker, worker  # noqa: F401  (fixtures)
+from tests.e2e.conftest import BROKERS, broker, worker  # noqa: F401  (fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,7 +44,7 @@ _taken = []
 @pytest.fixture
 def broker_url():
     """Browser tests use the filesystem broker only (tests/e2e tries them all)."""
-    return "filesystem://"
+    return BROKERS["filesystem"]()
 
 
 @pytest.fixture(scope="package")
