@@ -21,3 +21,9 @@ def status_class(status):
         "revoked": "bad",
         "retired": "muted",
     }.get(status, "neutral")
+
+
+@register.filter
+def label_tag(field):
+    """A field's <label> without Django's trailing colon, as on the sign-in page."""
+    return field.label_tag(label_suffix="")
