@@ -151,6 +151,9 @@ INTAKE_SEALING_KEYS = env_list("INTAKE_SEALING_KEYS", []) or [
 INTAKE_MAX_BODY_BYTES = env_int("INTAKE_MAX_BODY_BYTES", 10 * 1024 * 1024)
 INTAKE_MAX_FIELDS = env_int("INTAKE_MAX_FIELDS", 500)
 INTAKE_RATE_LIMIT_PER_MINUTE = env_int("INTAKE_RATE_LIMIT_PER_MINUTE", 60)
+# How many reverse proxies in front of the panel append to X-Forwarded-For;
+# 0 means visitors connect directly and REMOTE_ADDR is their address.
+INTAKE_TRUSTED_PROXIES = env_int("INTAKE_TRUSTED_PROXIES", 0)
 INTAKE_DELIVERY_MAX_ATTEMPTS = env_int("INTAKE_DELIVERY_MAX_ATTEMPTS", 8)
 INTAKE_MESSAGE_ID_DOMAIN = env_str("INTAKE_MESSAGE_ID_DOMAIN", "capepanel.invalid")
 INTAKE_SWEEP_AFTER_SECONDS = env_int("INTAKE_SWEEP_AFTER_SECONDS", 120)
@@ -166,7 +169,8 @@ GPG_TIMEOUT_SECONDS = env_int("GPG_TIMEOUT_SECONDS", 30)
 
 # Celery: the filesystem broker needs nothing installed; production sets
 # CELERY_BROKER_URL to redis:// or amqp://.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# The host part means nothing to this transport; kombu only warns without one.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

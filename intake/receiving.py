@@ -4,26 +4,21 @@ Every refusal is a `Refused` with the HTTP status and a sentence for the
 visitor; nothing here ever logs or repeats a posted value.
 """
 
-import codecs
-import json
 import logging
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
-from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 
-from intake import sealing
+from intake import parsing, sealing
 from intake.documents import build_document
 from intake.models import FormEndpoint, Submission
 
 logger = logging.getLogger(__name__)
 
-FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
-JSON_TYPES = {"application/json"}
+ACCEPTED_TYPES = {parsing.URLENCODED, parsing.MULTIPART, parsing.JSON}
 # Fields whose name starts with this are instructions to Cape Panel, not data.
 CONTROL_PREFIX = "_cape_"
 HONEYPOT_FIELD = "_cape_hp"
@@ -61,49 +56,68 @@ def check_can_encrypt(endpoint):
 
 def check_size(request, endpoint):
     limit = min(endpoint.max_bytes, settings.INTAKE_MAX_BODY_BYTES)
+    declared = request.META.get("CONTENT_LENGTH")
+    if not declared and request.META.get("HTTP_TRANSFER_ENCODING"):
+        # A WSGI application cannot read a chunked body safely; browsers
+        # always send a length for forms.
+        raise Refused(411, "The submission must be sent with a Content-Length.")
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = int(declared or 0)
     except ValueError:
         raise Refused(400, "The request's Content-Length is not a number.")
     if length > limit:
         raise Refused(413, f"The submission is larger than this form accepts ({limit} bytes).")
 
 
-def content_type_of(request):
-    return (request.content_type or "").split(";")[0].strip().lower()
-
-
 def check_content_type(request):
-    kind = content_type_of(request)
-    if kind not in FORM_TYPES | JSON_TYPES:
+    if parsing.media_type(request) not in ACCEPTED_TYPES:
         raise Refused(
             415,
             "Submissions must be sent as a web form (urlencoded or multipart) or as JSON.",
         )
 
 
-def _origin_host(request):
-    origin = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
-    if not origin or origin == "null":
-        return None
-    return (urlsplit(origin).hostname or "").lower()
+def _host_of(url):
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return ""
+    return (host or "").lower().rstrip(".")
 
 
 def allowed_hosts(endpoint):
     hosts = {endpoint.domain.name, f"www.{endpoint.domain.name}"}
-    hosts.update(urlsplit(o).hostname or o for o in endpoint.allowed_origins)
-    return {h.lower() for h in hosts if h}
+    hosts.update(_host_of(origin) for origin in endpoint.allowed_origins)
+    return {host for host in hosts if host}
 
 
 def check_origin(request, endpoint):
     """A browser names the page that posted; it must be one of the merchant's.
 
-    Posts without an Origin or Referer (scripts, curl) are accepted: the check is
-    against other sites embedding the form, not a secret.
+    Posts that name no page at all (scripts, curl) are accepted: the check is
+    against other sites embedding the form, not a secret. A page that hides
+    its origin ("null": sandboxed frames, local files) cannot be checked and
+    is refused.
     """
-    host = _origin_host(request)
-    if host is not None and host not in allowed_hosts(endpoint):
+    origin = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
+    if not origin:
+        return
+    if _host_of(origin) not in allowed_hosts(endpoint):
         raise Refused(403, "This form does not accept posts from that site.")
+
+
+def client_address(request):
+    """The visitor's address. Behind INTAKE_TRUSTED_PROXIES reverse proxies it
+    is read from X-Forwarded-For, counting from the right, where each trusted
+    proxy appended the address it saw; anything further left is the client's
+    own claim and is ignored."""
+    proxies = settings.INTAKE_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def check_rate(client_address, endpoint):
@@ -121,94 +135,17 @@ def check_rate(client_address, endpoint):
         raise Refused(429, "Too many submissions from your address. Please wait a minute.")
 
 
-def _declared_charset(request):
-    for param in request.META.get("CONTENT_TYPE", "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip('"') or None
-    return None
-
-
-def _read_urlencoded(request):
-    """Parse an urlencoded body in the charset the page used.
-
-    Pages served as Latin-1 post Latin-1 bodies without saying so, and Django
-    refuses any body that is not UTF-8. When no charset is declared and the
-    values are not UTF-8, they are read as Windows-1252 (a superset of Latin-1)
-    rather than refused or mangled.
-    """
-    charset = _declared_charset(request)
+def read_post(request):
+    """The posted fields (name -> list of values) and files, or Refused."""
     try:
-        codec = codecs.lookup(charset).name if charset else None
-    except LookupError:
-        raise Refused(400, f"The submission's character set {charset!r} is unknown.")
-    # Latin-1 maps every byte to one character, so this keeps the raw bytes.
-    pairs = parse_qsl(
-        request.body.decode("latin-1"),
-        keep_blank_values=True,
-        encoding="latin-1",
-        max_num_fields=settings.INTAKE_MAX_FIELDS,
-    )
-    raw = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in pairs]
-    for candidate in [codec] if codec else ["utf-8", "windows-1252"]:
-        try:
-            decoded = [(n.decode(candidate), v.decode(candidate)) for n, v in raw]
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise Refused(400, f"The submission is not valid {codec} text.")
-    fields = {}
-    for name, value in decoded:
-        fields.setdefault(name, []).append(value)
-    return fields
-
-
-def read_post(request, endpoint):
-    """The posted fields (name -> list of values) and files, or Refused(400)."""
-    kind = content_type_of(request)
-    try:
-        if kind in JSON_TYPES:
-            fields, files = _read_json(request.body), []
-        elif kind == "application/x-www-form-urlencoded":
-            fields, files = _read_urlencoded(request), []
-        else:
-            fields, files = _read_multipart(request)
-    except RequestDataTooBig:
-        raise Refused(413, "The submission is larger than this form accepts.")
-    except TooManyFieldsSent:
-        raise Refused(400, "The submission has too many fields.")
-    except (MultiPartParserError, UnicodeDecodeError, ValueError, BadRequest):
-        raise Refused(400, "The submission could not be read: the body is malformed.")
+        fields, files = parsing.read(request)
+    except parsing.Unreadable as unreadable:
+        raise Refused(unreadable.status, unreadable.message)
     if len(fields) + len(files) > settings.INTAKE_MAX_FIELDS:
         raise Refused(400, "The submission has too many fields.")
     if not fields and not files:
         raise Refused(400, "The submission is empty: no fields were found in it.")
     return fields, files
-
-
-def _read_multipart(request):
-    fields = {name: list(values) for name, values in request.POST.lists()}
-    files = [
-        (field_name, upload.name, upload.content_type or "", upload.read())
-        for field_name, uploads in request.FILES.lists()
-        for upload in uploads
-    ]
-    return fields, files
-
-
-def _read_json(body):
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise Refused(400, "The submission could not be read: the JSON is malformed.")
-    if not isinstance(data, dict):
-        raise Refused(400, "The submission must be a JSON object of field names and values.")
-    if len(data) > settings.INTAKE_MAX_FIELDS:
-        raise Refused(400, "The submission has too many fields.")
-    return {
-        str(name): value if isinstance(value, list) else [value] for name, value in data.items()
-    }
 
 
 def is_honeypot_filled(fields):

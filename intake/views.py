@@ -6,17 +6,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET
 
-from intake import receiving
+from intake import parsing, receiving
 from intake.receiving import Refused
 
 
 def _wants_json(request):
     accept = request.META.get("HTTP_ACCEPT", "")
-    return "application/json" in accept or receiving.content_type_of(request) == "application/json"
-
-
-def _client_address(request):
-    return request.META.get("REMOTE_ADDR", "")
+    return "application/json" in accept or parsing.media_type(request) == parsing.JSON
 
 
 def _refusal(request, refused):
@@ -37,12 +33,13 @@ def receive(request, domain, slug):
         endpoint = receiving.find_endpoint(domain, slug)
         if request.method != "POST":
             raise Refused(405, "This address receives form posts only.")
+        client = receiving.client_address(request)
+        receiving.check_rate(client, endpoint)
         receiving.check_can_encrypt(endpoint)
         receiving.check_size(request, endpoint)
         receiving.check_content_type(request)
         receiving.check_origin(request, endpoint)
-        receiving.check_rate(_client_address(request), endpoint)
-        fields, files = receiving.read_post(request, endpoint)
+        fields, files = receiving.read_post(request)
     except Refused as refused:
         response = _refusal(request, refused)
         if refused.status == 405:
@@ -54,7 +51,7 @@ def receive(request, domain, slug):
         submission_id = uuid.uuid4()
     else:
         submission_id = receiving.accept(
-            endpoint, fields=fields, files=files, client_address=_client_address(request)
+            endpoint, fields=fields, files=files, client_address=client
         ).pk
 
     if _wants_json(request):

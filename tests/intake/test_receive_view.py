@@ -212,3 +212,124 @@ def test_post_is_accepted_and_kept_when_the_broker_is_down(
     assert submission.status == Submission.Status.RECEIVED
     assert stored_document(submission)["fields"] == {"name": ["Zoë"]}
     assert "the sweep will queue it" in caplog.text
+
+
+# Inputs found by trying to break the endpoint: each once gave a 500 or a
+# wrong answer, and each must be refused in words, with nothing stored.
+@pytest.mark.parametrize(
+    "body, content_type, headers, status",
+    [
+        ("a=b", "application/x-www-form-urlencoded", {"HTTP_ORIGIN": "https://[::1"}, 403),
+        ("a=b", "application/x-www-form-urlencoded", {"HTTP_REFERER": "http://[evil/x"}, 403),
+        ("a=b", "application/x-www-form-urlencoded", {"HTTP_ORIGIN": "null"}, 403),
+        (
+            "a=b",
+            "application/x-www-form-urlencoded",
+            {"HTTP_ORIGIN": "https://alices-teas.example.evil.example"},
+            403,
+        ),
+        ('{"a":' + "[" * 5000 + "]" * 5000 + "}", "application/json", {}, 400),
+        ('{"a": "\\ud800"}', "application/json", {}, 400),
+        ('{"\\udfff": "x"}', "application/json", {}, 400),
+        ('{"a": NaN}', "application/json", {}, 400),
+        ('{"a": Infinity}', "application/json", {}, 400),
+        ('{"a": 1e999}', "application/json", {}, 400),
+        ("a=b", "application/x-www-form-urlencoded; charset=base64", {}, 400),
+        ("a=b", "application/x-www-form-urlencoded; charset=rot13", {}, 400),
+        ("a=b", "application/x-www-form-urlencoded; charset=no-such-charset", {}, 400),
+        ("--x\r\n", "multipart/form-data; boundary=x; charset=hex", {}, 400),
+        ("&".join(f"f{i}=v" for i in range(600)), "application/x-www-form-urlencoded", {}, 400),
+        ("a=b", "application/x-www-form-urlencoded", {"HTTP_TRANSFER_ENCODING": "chunked"}, None),
+    ],
+    ids=[
+        "origin-broken-ipv6",
+        "referer-broken-ipv6",
+        "origin-null",
+        "origin-suffix-trick",
+        "json-deep-nesting",
+        "json-lone-surrogate-value",
+        "json-lone-surrogate-name",
+        "json-nan",
+        "json-infinity",
+        "json-overflowing-number",
+        "charset-base64",
+        "charset-rot13",
+        "charset-unknown",
+        "multipart-charset-hex",
+        "urlencoded-600-fields",
+        "chunked-without-length",
+    ],
+)
+def test_hostile_input_is_refused_in_words(client, log_form, body, content_type, headers, status):
+    response = client.generic(
+        "POST",
+        URL,
+        body.encode("utf-8") if isinstance(body, str) else body,
+        content_type=content_type,
+        HTTP_ACCEPT="application/json",
+        **headers,
+    )
+    if status is None:  # the test client always sends a length, so this one is read
+        assert response.status_code == 202
+        return
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert not Submission.objects.exists()
+
+
+def test_chunked_body_without_length_is_411(rf, log_form):
+    from intake.views import receive
+
+    request = rf.post(URL, b"", content_type="application/x-www-form-urlencoded")
+    request.META.pop("CONTENT_LENGTH", None)
+    request.META["HTTP_TRANSFER_ENCODING"] = "chunked"
+    response = receive(request, "alices-teas.example", "order")
+    assert response.status_code == 411
+
+
+def test_origin_with_a_trailing_dot_is_the_merchants_own(client, log_form):
+    response = client.post(URL, {"a": "b"}, HTTP_ORIGIN="https://alices-teas.example.")
+    assert response.status_code == 303
+
+
+def test_multipart_latin1_values_and_file_names_are_read_as_latin1(client, log_form):
+    boundary = "b0undary"
+    body = (
+        (f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n').encode()
+        + b"Zo\xeb K\xf6ln\r\n"
+        + (f'--{boundary}\r\nContent-Disposition: form-data; name="doc"; filename="').encode()
+        + b"r\xe9sum\xe9.txt"
+        + ('"\r\nContent-Type: text/plain\r\n\r\n').encode()
+        + b"\xff\x00raw\r\n"
+        + f"--{boundary}--\r\n".encode()
+    )
+
+    response = client.generic(
+        "POST", URL, body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+    assert response.status_code == 303
+    document = stored_document(Submission.objects.get())
+    assert document["fields"] == {"name": ["Zoë Köln"]}
+    assert document["files"][0]["filename"] == "résumé.txt"
+    assert document["files"][0]["size"] == 5
+
+
+def test_visitor_address_behind_a_trusted_proxy_is_taken_from_x_forwarded_for(
+    client, log_form, settings
+):
+    settings.INTAKE_TRUSTED_PROXIES = 1
+    settings.INTAKE_RATE_LIMIT_PER_MINUTE = 1
+    spoofed_then_real = {"HTTP_X_FORWARDED_FOR": "10.9.9.9, 198.51.100.4"}
+
+    first = client.post(URL, {"a": "1"}, **spoofed_then_real)
+    other_visitor = client.post(URL, {"a": "2"}, HTTP_X_FORWARDED_FOR="198.51.100.5")
+    same_visitor = client.post(URL, {"a": "3"}, HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.4")
+
+    assert [first.status_code, other_visitor.status_code, same_visitor.status_code] == [
+        303,
+        303,
+        429,
+    ]
+    addresses = sorted(stored_document(s)["client_address"] for s in Submission.objects.all())
+    assert addresses == ["198.51.100.4", "198.51.100.5"]
