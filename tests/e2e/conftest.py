@@ -21,7 +21,7 @@ from tests import services
 from tests.intake.conftest import log_form, mail_form, merchant  # noqa: F401  (fixtures)
 
 BROKERS = {
-    "filesystem": lambda: "filesystem://",
+    "filesystem": lambda: "filesystem://localhost//",
     "redis": services.redis_url,
     "rabbitmq": services.rabbitmq_url,
 }

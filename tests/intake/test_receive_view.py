@@ -299,7 +299,7 @@ def test_multipart_latin1_values_and_file_names_are_read_as_latin1(client, log_f
         + b"Zo\xeb K\xf6ln\r\n"
         + (f'--{boundary}\r\nContent-Disposition: form-data; name="doc"; filename="').encode()
         + b"r\xe9sum\xe9.txt"
-        + ('"\r\nContent-Type: text/plain\r\n\r\n').encode()
+        + (b'"\r\nContent-Type: text/plain\r\n\r\n')
         + b"\xff\x00raw\r\n"
         + f"--{boundary}--\r\n".encode()
     )
