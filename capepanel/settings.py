@@ -75,6 +75,16 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite ignores SELECT ... FOR UPDATE, which the pipeline's steps rely on
+    # so that two workers never deliver one submission twice. Taking the write
+    # lock when each transaction begins gives the same guarantee, and waiting
+    # for it (rather than failing at once) keeps concurrent workers apart.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -33,19 +33,31 @@ def log_name(submission):
     )
 
 
+def describe_failure(exc):
+    """A description of a fault that is safe to store and show.
+
+    Exception messages from storage libraries can carry connection details,
+    passwords included, so only the kind of fault is kept, plus the operating
+    system's own wording where there is one.
+    """
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{type(exc).__name__}: {exc.strerror}"
+    return type(exc).__name__
+
+
 def write_log_entry(name, armored_message):
     """Store one armored message under `name`, once."""
     storage = intake_log()
-    if storage.exists(name):
-        return name
     try:
+        if storage.exists(name):
+            return name
         saved = storage.save(name, ContentFile(armored_message.encode("ascii")))
-    except OSError as exc:
-        raise DeliveryFailed(f"log storage refused the entry: {exc.strerror or exc}") from exc
-    if saved != name:
-        # The storage picked another name because one appeared meanwhile; the
-        # copy is redundant, so it goes, and the entry counts as written.
-        storage.delete(saved)
+        if saved != name:
+            # The storage picked another name because one appeared meanwhile;
+            # the copy is redundant, so it goes, and the entry counts as written.
+            storage.delete(saved)
+    except Exception as exc:  # noqa: BLE001 - each storage backend has its own errors
+        raise DeliveryFailed(f"log storage refused the entry ({describe_failure(exc)})") from exc
     return name
 
 
@@ -111,7 +123,9 @@ def send_encrypted_email(*, recipients, armored_message, message_id, subject):
     try:
         message.send()
     except OSError as exc:  # smtplib's errors and socket errors alike
-        raise DeliveryFailed(f"mail server refused or unreachable: {type(exc).__name__}") from exc
+        raise DeliveryFailed(
+            f"mail server refused or unreachable ({describe_failure(exc)})"
+        ) from exc
 
 
 def subject_for(endpoint, *, is_test=False):

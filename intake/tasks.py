@@ -7,6 +7,7 @@ from celery import shared_task
 
 from customers.models import Customer
 from intake import pipeline
+from intake.delivery import describe_failure
 from intake.sealing import SealBroken
 
 logger = logging.getLogger(__name__)
@@ -18,10 +19,17 @@ def encrypt_and_deliver(self, submission_id):
         return pipeline.process(submission_id)
     except SealBroken as exc:
         pipeline.mark_failed(submission_id, str(exc))
+        return None
     except pipeline.TRANSIENT_FAILURES as exc:
-        delay = pipeline.note_failure(submission_id, str(exc))
-        if delay is not None:
-            raise self.retry(countdown=delay, exc=exc)
+        reason = str(exc)
+    except Exception as exc:  # noqa: BLE001 - counted and retried, never looping unseen
+        # Not logged with its message or traceback: those can carry storage
+        # credentials or, in a worse bug, document contents.
+        reason = f"unexpected fault: {describe_failure(exc)}"
+        logger.error("submission %s: %s", submission_id, reason)
+    delay = pipeline.note_failure(submission_id, reason)
+    if delay is not None:
+        raise self.retry(countdown=delay)
     return None
 
 

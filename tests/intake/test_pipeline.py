@@ -206,3 +206,46 @@ def test_unwritable_log_storage_fails_the_delivery_and_tells_the_merchant(
     assert "alices-teas.example/order" in notice.body
     assert "log storage refused the entry" in notice.body
     assert "Zoë" not in notice.body
+
+
+def test_ftp_server_down_is_retried_then_failed_without_leaking_its_password(
+    log_form, settings, caplog
+):
+    from tests.intake.conftest import free_port
+
+    settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 2
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "intake_log": {
+            "BACKEND": "storages.backends.ftp.FTPStorage",
+            "OPTIONS": {"location": f"ftp://capeuser:S3cretFtpPass@127.0.0.1:{free_port()}/"},
+        },
+    }
+    submission = receive(log_form, name="Zoë")
+
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert submission.attempts == 2
+    assert submission.last_error == "log storage refused the entry (FTPStorageException)"
+    assert "S3cretFtpPass" not in caplog.text
+    assert all("S3cretFtpPass" not in m.body for m in mail.outbox)
+
+
+def test_an_unexpected_fault_is_counted_and_retried_not_looped_unseen(
+    log_form, settings, monkeypatch, caplog
+):
+    settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 2
+    submission = receive(log_form, name="Zoë")
+
+    def broken(*args, **kwargs):
+        raise KeyError("secret detail from deep inside")
+
+    monkeypatch.setattr(pipeline.delivery, "write_log_entry", broken)
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.FAILED
+    assert submission.last_error == "unexpected fault: KeyError"
+    assert "secret detail" not in caplog.text
