@@ -196,6 +196,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Retries are shorter than this, so Redis never re-delivers a waiting task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# One queue name per deployment; tests use their own so that runs side by
+# side on one broker never take each other's messages.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -185,11 +185,17 @@ def accept(endpoint, *, fields, files, client_address):
 
 def queue(submission_id):
     """Hand a submission to the workers. If the broker is down the submission
-    stays safely stored and the periodic sweep queues it later."""
+    stays safely stored and the periodic sweep queues it later; the visitor is
+    not kept waiting while Celery retries the connection."""
+    from capepanel.celery import app
     from intake.tasks import encrypt_and_deliver
 
     try:
-        encrypt_and_deliver.apply_async(args=[str(submission_id)], retry=False)
+        with app.pool.acquire(block=True, timeout=5) as connection:
+            connection.ensure_connection(max_retries=0)
+            encrypt_and_deliver.apply_async(
+                args=[str(submission_id)], connection=connection, retry=False
+            )
     except Exception as exc:  # noqa: BLE001 - any broker fault; the sweep recovers
         logger.warning(
             "submission %s stored but not queued (%s); the sweep will queue it",

@@ -6,6 +6,8 @@ import tempfile
 
 _var = tempfile.mkdtemp(prefix="capepanel-test-var-")
 os.environ.setdefault("CAPEPANEL_VAR_DIR", _var)
+# Workers the tests start inherit this, so they consume this run's queue only.
+os.environ.setdefault("CELERY_QUEUE", f"capepanel-test-{os.getpid()}")
 
 from tests.services import postgres_url  # noqa: E402
 

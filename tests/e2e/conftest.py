@@ -52,11 +52,6 @@ def broker(broker_url):
     if not broker_url.startswith("filesystem"):
         celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
     _forget_connections()
-    if broker_url.startswith("redis"):
-        # Also drops messages a killed worker left unacknowledged.
-        import redis
-
-        redis.Redis.from_url(broker_url).flushdb()
     celery_app.control.purge()
     yield broker_url
     celery_app.control.purge()
@@ -80,6 +75,8 @@ class Worker:
         self.storage_location = storage_location
         self.process = None
         self.extra_env = {}
+        # As in the Procfile; a test may ask for the prefork pool instead.
+        self.pool = "threads"
 
     @property
     def log(self):

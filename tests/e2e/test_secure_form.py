@@ -68,13 +68,13 @@ def text_in_broker(broker_url, text):
     elif broker_url.startswith("redis"):
         import redis
 
-        bodies = redis.Redis.from_url(broker_url).lrange("celery", 0, -1)
+        bodies = redis.Redis.from_url(broker_url).lrange(settings.CELERY_TASK_DEFAULT_QUEUE, 0, -1)
     else:
         from capepanel.celery import app
 
         bodies = []
         with app.connection_for_write() as conn:
-            queue = conn.SimpleQueue("celery", no_ack=False)
+            queue = conn.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE, no_ack=False)
             held = []
             try:
                 while True:
@@ -213,6 +213,7 @@ def test_worker_process_killed_mid_task_loses_nothing_and_delivers_once(log_form
     )
     slow_gpg.chmod(0o755)
     worker.extra_env = {"GPG_BINARY": str(slow_gpg)}
+    worker.pool = "prefork"
     worker.start()
 
     submission = receiving.accept(
@@ -229,5 +230,36 @@ def test_worker_process_killed_mid_task_loses_nothing_and_delivers_once(log_form
 
     wait_for(lambda: Submission.objects.get(pk=submission.pk).status == "delivered", timeout=90)
     assert "WorkerLostError" in worker.log
+    folder = Submission.objects.get(pk=submission.pk).log_name.rsplit("/", 1)[0]
+    assert intake_log().listdir(folder)[1] == [f"{submission.pk}.asc"]
+
+
+def test_whole_worker_killed_mid_task_is_recovered_by_the_sweep(log_form, worker, tmp_path):
+    """The worker process itself dies (the OOM killer, a lost machine) while
+    gpg works. Whatever the broker does with the unacknowledged message, the
+    sweep hands the submission to the next worker, which delivers it once."""
+    from intake import pipeline, receiving
+
+    started = tmp_path / "gpg-started"
+    slow_gpg = tmp_path / "slow-gpg"
+    slow_gpg.write_text(
+        f'#!/bin/sh\ncase "$*" in *--encrypt*) touch {started}; sleep 3;; esac\nexec gpg "$@"\n'
+    )
+    slow_gpg.chmod(0o755)
+    worker.extra_env = {"GPG_BINARY": str(slow_gpg)}
+    worker.start()
+    submission = receiving.accept(
+        log_form, fields={"name": ["survivor"]}, files=[], client_address="127.0.0.1"
+    )
+    wait_for(started.exists, timeout=30, interval=0.05)
+
+    worker.kill(sig=signal.SIGKILL)
+    assert Submission.objects.get(pk=submission.pk).status == "received"
+    Submission.objects.filter(pk=submission.pk).update(due_at=submission.due_at.replace(year=2000))
+    worker.extra_env = {}
+    worker.start()
+    pipeline.requeue_overdue()
+
+    wait_for(lambda: Submission.objects.get(pk=submission.pk).status == "delivered", timeout=90)
     folder = Submission.objects.get(pk=submission.pk).log_name.rsplit("/", 1)[0]
     assert intake_log().listdir(folder)[1] == [f"{submission.pk}.asc"]
