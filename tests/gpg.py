@@ -123,20 +123,14 @@ class KeyMaker:
             self.add_subkey(fingerprint, *encryption, when=when)
         return fingerprint
 
-    def add_subkey(
-        self, fingerprint, algorithm, expires="never", *, usage="encr", when=None
-    ):
+    def add_subkey(self, fingerprint, algorithm, expires="never", *, usage="encr", when=None):
         self.gpg("--quick-add-key", fingerprint, algorithm, usage, expires, when=when)
 
     def revoke(self, fingerprint):
         """Import the revocation certificate gpg made with the key."""
-        certificate = (
-            self.home / "openpgp-revocs.d" / f"{fingerprint}.rev"
-        ).read_text()
+        certificate = (self.home / "openpgp-revocs.d" / f"{fingerprint}.rev").read_text()
         # gpg puts a colon before the armor so that it is not imported by accident.
-        self.gpg(
-            "--import", input=certificate.replace(":-----BEGIN", "-----BEGIN").encode()
-        )
+        self.gpg("--import", input=certificate.replace(":-----BEGIN", "-----BEGIN").encode())
 
     def revoke_subkey(self, fingerprint, number):
         """Revoke the key's `number`th subkey (1 is the first)."""
@@ -150,9 +144,7 @@ class KeyMaker:
     def keypair(self, fingerprint):
         user_id = self.gpg("--with-colons", "--list-keys", fingerprint).decode()
         user_id = next(
-            line.split(":")[9]
-            for line in user_id.splitlines()
-            if line.startswith("uid:")
+            line.split(":")[9] for line in user_id.splitlines() if line.startswith("uid:")
         )
         return Keypair(
             home=self.home,
@@ -219,9 +211,7 @@ def v6_key(user_id=b"Version Six <v6@example.com>"):
     """A public key packet of RFC 9580's version 6, with a user ID."""
     created = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp()).to_bytes(4, "big")
     material = bytes(range(32))
-    body = (
-        bytes([6]) + created + bytes([27]) + len(material).to_bytes(4, "big") + material
-    )
+    body = bytes([6]) + created + bytes([27]) + len(material).to_bytes(4, "big") + material
     return packet(6, body) + packet(13, user_id)
 
 

@@ -141,8 +141,6 @@ def alices_teas(db):
         contact_email="shop@alices-teas.example",
     )
     Domain.objects.create(customer=customer, name="alices-teas.example")
-    alice = get_user_model().objects.create_user(
-        "alice", email="alice@alices-teas.example"
-    )
+    alice = get_user_model().objects.create_user("alice", email="alice@alices-teas.example")
     Membership.objects.create(user=alice, customer=customer, role=Membership.Role.OWNER)
     return customer

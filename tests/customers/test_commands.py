@@ -57,9 +57,7 @@ def assert_one_line(err, expected):
 # --- onboard_customer ------------------------------------------------------------
 
 
-def test_onboard_customer_prints_the_slug(
-    db, manage, django_capture_on_commit_callbacks
-):
+def test_onboard_customer_prints_the_slug(db, manage, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         status, out, _err = manage(
             "onboard_customer",
@@ -90,10 +88,7 @@ def test_onboard_customer_prints_the_slug(
                 "c@c.example",
             ],
             1,
-            (
-                "CommandError: The domain alices-teas.example already belongs to another "
-                "customer."
-            ),
+            ("CommandError: The domain alices-teas.example already belongs to another customer."),
         ),
         (
             [
@@ -117,17 +112,12 @@ def test_onboard_customer_prints_the_slug(
         (
             ["Carol's Cakes", "--email", "c@c.example"],
             2,
-            (
-                "manage.py onboard_customer: error: the following arguments are required: "
-                "--domain"
-            ),
+            ("manage.py onboard_customer: error: the following arguments are required: --domain"),
         ),
     ],
     ids=["taken-domain", "url-not-domain", "bad-email", "no-domain"],
 )
-def test_onboard_customer_refuses_bad_input_in_one_line(
-    alices_teas, manage, argv, status, line
-):
+def test_onboard_customer_refuses_bad_input_in_one_line(alices_teas, manage, argv, status, line):
     before = everything()
 
     result = manage("onboard_customer", *argv)
@@ -140,9 +130,7 @@ def test_onboard_customer_refuses_bad_input_in_one_line(
 # --- add_key -------------------------------------------------------------------------
 
 
-def test_add_key_prints_the_fingerprint(
-    alices_teas, manage, merchant_keypair, tmp_path
-):
+def test_add_key_prints_the_fingerprint(alices_teas, manage, merchant_keypair, tmp_path):
     path = tmp_path / "alice.asc"
     path.write_text(merchant_keypair.armored_public)
 
@@ -161,9 +149,7 @@ def test_add_key_takes_a_binary_key(alices_teas, manage, merchant_keypair, tmp_p
     assert (status, out) == (0, f"{merchant_keypair.fingerprint}\n")
 
 
-def test_add_key_check_validates_and_adds_nothing(
-    alices_teas, manage, merchant_keypair, tmp_path
-):
+def test_add_key_check_validates_and_adds_nothing(alices_teas, manage, merchant_keypair, tmp_path):
     path = tmp_path / "alice.asc"
     path.write_text(merchant_keypair.armored_public)
     before = everything()
@@ -174,9 +160,7 @@ def test_add_key_check_validates_and_adds_nothing(
     assert everything() == before
 
 
-def test_add_key_refuses_a_secret_key_in_one_line(
-    alices_teas, manage, merchant_keypair, tmp_path
-):
+def test_add_key_refuses_a_secret_key_in_one_line(alices_teas, manage, merchant_keypair, tmp_path):
     path = tmp_path / "alice-secret.asc"
     path.write_bytes(merchant_keypair.secret())
     before = everything()
@@ -193,9 +177,7 @@ def test_add_key_refuses_a_secret_key_in_one_line(
     assert everything() == before
 
 
-def test_add_key_check_refuses_an_expired_key(
-    alices_teas, manage, expired_key, tmp_path
-):
+def test_add_key_check_refuses_an_expired_key(alices_teas, manage, expired_key, tmp_path):
     path = tmp_path / "frank.asc"
     path.write_text(expired_key.armored_public)
 
@@ -210,9 +192,7 @@ def test_add_key_check_refuses_an_expired_key(
     )
 
 
-def test_add_key_refuses_the_same_key_twice(
-    alices_teas, manage, merchant_keypair, tmp_path
-):
+def test_add_key_refuses_the_same_key_twice(alices_teas, manage, merchant_keypair, tmp_path):
     path = tmp_path / "alice.asc"
     path.write_text(merchant_keypair.armored_public)
     manage("add_key", "alices-teas", str(path))
@@ -294,9 +274,7 @@ def run_manage(*argv):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_commands_from_the_shell_print_results_and_fail_in_one_line(
-    merchant_keypair, tmp_path
-):
+def test_commands_from_the_shell_print_results_and_fail_in_one_line(merchant_keypair, tmp_path):
     onboarded = run_manage(
         "onboard_customer", "Bob's Bakery", "--domain", "bobs-bakery.example",
         "--email", "bob@bobs-bakery.example",

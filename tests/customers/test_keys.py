@@ -19,15 +19,11 @@ def queued_releases(monkeypatch):
 
 def actions(customer):
     return list(
-        AuditEvent.objects.filter(customer=customer)
-        .order_by("pk")
-        .values_list("action", "detail")
+        AuditEvent.objects.filter(customer=customer).order_by("pk").values_list("action", "detail")
     )
 
 
-def test_first_key_becomes_active_and_is_stored_as_gpg_described_it(
-    alices_teas, merchant_keypair
-):
+def test_first_key_becomes_active_and_is_stored_as_gpg_described_it(alices_teas, merchant_keypair):
     key = add_key(alices_teas, merchant_keypair.armored_public.encode())
 
     assert key.status == PublicKey.Status.ACTIVE
@@ -36,9 +32,7 @@ def test_first_key_becomes_active_and_is_stored_as_gpg_described_it(
     assert key.user_ids == ["Alice's Teas <keys@alices-teas.example>"]
     assert key.armored.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
     assert alices_teas.active_key() == key
-    assert actions(alices_teas) == [
-        ("key.added", f"fingerprint={merchant_keypair.fingerprint}")
-    ]
+    assert actions(alices_teas) == [("key.added", f"fingerprint={merchant_keypair.fingerprint}")]
 
 
 def test_adding_a_key_releases_held_submissions_after_commit(
@@ -73,9 +67,7 @@ def test_a_new_key_retires_the_previous_one(
     ]
 
 
-def test_the_same_key_again_is_rejected_as_already_uploaded(
-    alices_teas, merchant_keypair
-):
+def test_the_same_key_again_is_rejected_as_already_uploaded(alices_teas, merchant_keypair):
     add_key(alices_teas, merchant_keypair.armored_public.encode())
 
     with pytest.raises(KeyRejected) as caught:
@@ -99,9 +91,9 @@ def test_a_retired_key_uploaded_again_becomes_active_again(
     assert again.status == PublicKey.Status.ACTIVE
     assert again.retired_at is None
     assert alices_teas.active_key() == again
-    assert alices_teas.public_keys.get(
-        fingerprint=other_keypair.fingerprint
-    ).status == (PublicKey.Status.RETIRED)
+    assert alices_teas.public_keys.get(fingerprint=other_keypair.fingerprint).status == (
+        PublicKey.Status.RETIRED
+    )
     assert ("key.reactivated", f"fingerprint={merchant_keypair.fingerprint}") in (
         actions(alices_teas)
     )
@@ -120,9 +112,7 @@ def test_a_key_revoked_in_the_panel_cannot_come_back(alices_teas, merchant_keypa
     )
 
 
-def test_the_same_key_with_a_new_expiry_refreshes_the_stored_copy(
-    alices_teas, merchant_keypair
-):
+def test_the_same_key_with_a_new_expiry_refreshes_the_stored_copy(alices_teas, merchant_keypair):
     key = add_key(alices_teas, merchant_keypair.armored_public.encode())
     # As if the stored copy were an older export that expired sooner.
     PublicKey.objects.filter(pk=key.pk).update(
@@ -150,9 +140,7 @@ def test_an_unusable_key_changes_nothing(alices_teas, merchant_keypair, expired_
     assert alices_teas.public_keys.count() == 1
 
 
-def test_retiring_the_active_key_leaves_the_merchant_without_one(
-    alices_teas, merchant_keypair
-):
+def test_retiring_the_active_key_leaves_the_merchant_without_one(alices_teas, merchant_keypair):
     key = add_key(alices_teas, merchant_keypair.armored_public.encode())
 
     retired = retire_key(key)

@@ -54,15 +54,11 @@ def test_creates_customer_domains_and_owner_invitation(
     assert "expires in 7 days" in message.body
 
     assert list(
-        AuditEvent.objects.filter(customer=customer)
-        .order_by("pk")
-        .values_list("action", flat=True)
+        AuditEvent.objects.filter(customer=customer).order_by("pk").values_list("action", flat=True)
     ) == ["customer.onboarded", "invitation.sent"]
 
 
-def test_the_invitation_is_mailed_only_after_commit(
-    db, django_capture_on_commit_callbacks
-):
+def test_the_invitation_is_mailed_only_after_commit(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         onboard_customer(
             "Bob's Bakery",
@@ -81,17 +77,13 @@ def test_slugs_are_unique(db, django_capture_on_commit_callbacks):
     assert (first.slug, second.slug) == ("bobs-bakery", "bobs-bakery-2")
 
 
-def test_a_name_without_latin_letters_still_gets_a_slug(
-    db, django_capture_on_commit_callbacks
-):
+def test_a_name_without_latin_letters_still_gets_a_slug(db, django_capture_on_commit_callbacks):
     customer = onboard(django_capture_on_commit_callbacks, name="茶屋")
 
     assert customer.slug == "customer"
 
 
-def test_international_domain_names_are_stored_as_punycode(
-    db, django_capture_on_commit_callbacks
-):
+def test_international_domain_names_are_stored_as_punycode(db, django_capture_on_commit_callbacks):
     customer = onboard(django_capture_on_commit_callbacks, domains=["Bäckerei.example"])
 
     assert customer.domains.get().name == "xn--bckerei-5wa.example"
@@ -111,9 +103,7 @@ def test_a_domain_of_another_customer_is_refused_and_nothing_is_created(
         )
 
     assert caught.value.message_dict == {
-        "domains": [
-            "The domain bobs-bakery.example already belongs to another customer."
-        ]
+        "domains": ["The domain bobs-bakery.example already belongs to another customer."]
     }
     assert not Customer.objects.filter(name="Carol's Cakes").exists()
     assert not Domain.objects.filter(name="carols-cakes.example").exists()

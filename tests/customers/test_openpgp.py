@@ -216,10 +216,7 @@ def test_rejects_an_encrypted_message(merchant_keypair):
 def test_rejects_two_keys_in_one_file(key_maker, merchant_keypair, rsa_key):
     both = merchant_keypair.armored_public + rsa_key.armored_public
 
-    assert (
-        rejected(both.encode())
-        == "The file holds 2 keys; upload exactly one public key."
-    )
+    assert rejected(both.encode()) == "The file holds 2 keys; upload exactly one public key."
 
 
 def test_rejects_a_key_without_user_id(merchant_keypair):
@@ -307,9 +304,7 @@ def test_rejects_a_weak_encryption_subkey_under_a_strong_primary(weak_subkey_key
 # --- gpg kept in its box ---------------------------------------------------------
 
 
-def test_leaves_no_gnupg_home_and_no_agent_behind(
-    merchant_keypair, tmp_path, monkeypatch
-):
+def test_leaves_no_gnupg_home_and_no_agent_behind(merchant_keypair, tmp_path, monkeypatch):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
 
     inspect_key(merchant_keypair.armored_public.encode())
@@ -322,9 +317,7 @@ def test_leaves_no_gnupg_home_and_no_agent_behind(
     assert str(tmp_path) not in agents
 
 
-def test_a_gpg_that_hangs_is_stopped_after_the_timeout(
-    merchant_keypair, tmp_path, settings
-):
+def test_a_gpg_that_hangs_is_stopped_after_the_timeout(merchant_keypair, tmp_path, settings):
     hanging = tmp_path / "gpg"
     hanging.write_text("#!/bin/sh\nsleep 60\n")
     hanging.chmod(0o755)
@@ -346,9 +339,7 @@ def test_a_missing_gpg_is_an_error_not_a_crash(merchant_keypair, settings):
     with pytest.raises(OpenPGPError) as inspecting:
         inspect_key(merchant_keypair.armored_public.encode())
     with pytest.raises(EncryptionFailed) as encrypting:
-        openpgp.encrypt(
-            b"x", merchant_keypair.armored_public, merchant_keypair.fingerprint
-        )
+        openpgp.encrypt(b"x", merchant_keypair.armored_public, merchant_keypair.fingerprint)
 
     assert inspecting.value.reason == encrypting.value.reason == reason
     assert not isinstance(inspecting.value, KeyRejected), "not the merchant's fault"
@@ -432,9 +423,7 @@ def test_gpg_logger_stays_quiet_about_user_ids(merchant_keypair, caplog):
     caplog.set_level("DEBUG", logger="customers")
 
     inspect_key(merchant_keypair.armored_public.encode())
-    openpgp.encrypt(
-        b"secret", merchant_keypair.armored_public, merchant_keypair.fingerprint
-    )
+    openpgp.encrypt(b"secret", merchant_keypair.armored_public, merchant_keypair.fingerprint)
 
     assert "alices-teas.example" not in caplog.text
     assert "secret" not in caplog.text

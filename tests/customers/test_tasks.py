@@ -34,9 +34,7 @@ def run_inline(monkeypatch):
     )
 
 
-def test_reminds_owners_30_days_ahead_with_fingerprint_and_expiry_only(
-    alices_teas, run_inline
-):
+def test_reminds_owners_30_days_ahead_with_fingerprint_and_expiry_only(alices_teas, run_inline):
     key = make_key(alices_teas, timedelta(days=20))
 
     assert tasks.remind_expiring_keys() == 1
@@ -59,19 +57,13 @@ def test_each_reminder_is_sent_once(alices_teas, run_inline):
     tasks.remind_expiring_keys()
     assert len(mail.outbox) == 1
 
-    PublicKey.objects.filter(pk=key.pk).update(
-        expires_at=timezone.now() + timedelta(days=5)
-    )
+    PublicKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() + timedelta(days=5))
     tasks.remind_expiring_keys()
     tasks.remind_expiring_keys()
     assert len(mail.outbox) == 2
-    assert (
-        mail.outbox[1].subject == "Cape Panel: your OpenPGP key expires within 7 days"
-    )
+    assert mail.outbox[1].subject == "Cape Panel: your OpenPGP key expires within 7 days"
 
-    PublicKey.objects.filter(pk=key.pk).update(
-        expires_at=timezone.now() - timedelta(hours=1)
-    )
+    PublicKey.objects.filter(pk=key.pk).update(expires_at=timezone.now() - timedelta(hours=1))
     tasks.remind_expiring_keys()
     tasks.remind_expiring_keys()
     assert len(mail.outbox) == 3
@@ -94,9 +86,7 @@ def test_a_key_first_seen_close_to_expiry_gets_only_the_most_urgent_reminder(
     assert key.reminders_sent == ["30d", "7d"]
 
 
-def test_no_reminder_for_keys_far_from_expiry_never_expiring_or_retired(
-    alices_teas, run_inline
-):
+def test_no_reminder_for_keys_far_from_expiry_never_expiring_or_retired(alices_teas, run_inline):
     make_key(alices_teas, timedelta(days=90), fingerprint="A" * 40)
     make_key(alices_teas, None, fingerprint="B" * 40)
     make_key(

@@ -40,9 +40,7 @@ def test_merchant_signs_in_to_their_dashboard_and_it_is_audited(client, alice):
         {"username": alice.username, "password": PASSWORD},
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == reverse(
-        "portal:dashboard", args=["alices-teas"]
-    )
+    assert response.redirect_chain[-1][0] == reverse("portal:dashboard", args=["alices-teas"])
     event = AuditEvent.objects.get(action="login")
     assert event.actor == alice
     assert event.customer.slug == "alices-teas"
@@ -112,9 +110,7 @@ def test_password_reset_mails_a_link_on_the_public_address(client, alice, settin
 
 
 def test_password_reset_for_unknown_address_says_the_same(client, db):
-    response = client.post(
-        reverse("portal:password_reset"), {"email": "nobody@example.com"}
-    )
+    response = client.post(reverse("portal:password_reset"), {"email": "nobody@example.com"})
     assert response["Location"] == reverse("portal:password_reset_sent")
     assert mail.outbox == []
 
@@ -128,9 +124,7 @@ class TestInvitation:
         assert page.status_code == 200
         assert b"carol@alices-teas.example" in page.content
 
-        response = client.post(
-            url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
-        )
+        response = client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
 
         assert response["Location"] == reverse("portal:dashboard", args=["alices-teas"])
         user = get_user_model().objects.get(username="carol@alices-teas.example")
@@ -168,15 +162,11 @@ class TestInvitation:
         assert get_user_model().objects.count() == 1
 
     def test_an_expired_link_is_refused(self, client, alices_teas):
-        invitation = make_invitation(
-            alices_teas, expires_at=timezone.now() - timedelta(minutes=1)
-        )
+        invitation = make_invitation(alices_teas, expires_at=timezone.now() - timedelta(minutes=1))
         url = reverse("portal:invitation", args=[invitation.token])
         for response in (
             client.get(url),
-            client.post(
-                url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
-            ),
+            client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}),
         ):
             assert response.status_code == 410
             assert b"expired" in response.content
@@ -198,9 +188,7 @@ class TestInvitation:
         invitation.refresh_from_db()
         assert invitation.accepted_at is None
 
-    def test_someone_with_an_account_signs_in_then_accepts(
-        self, client, alice, bobs_bakery
-    ):
+    def test_someone_with_an_account_signs_in_then_accepts(self, client, alice, bobs_bakery):
         invitation = make_invitation(bobs_bakery, email=alice.email, role="member")
         url = reverse("portal:invitation", args=[invitation.token])
 

@@ -37,12 +37,8 @@ def test_dashboard_warns_when_no_key_is_usable(client, alice, alices_teas):
     assert b"no usable key" in response.content
 
 
-def test_dashboard_warns_when_the_key_expires_within_30_days(
-    client, alice, alices_teas
-):
-    alices_teas.public_keys.update(
-        expires_at=timezone.now() + timedelta(days=12, hours=1)
-    )
+def test_dashboard_warns_when_the_key_expires_within_30_days(client, alice, alices_teas):
+    alices_teas.public_keys.update(expires_at=timezone.now() + timedelta(days=12, hours=1))
     client.force_login(alice)
     response = client.get(DASHBOARD)
     assert b"Your key expires in 12 days" in response.content
@@ -85,18 +81,14 @@ def test_audit_records_never_hold_form_contents(client, alice, alice_form):
 
     assert all(marker.encode() not in page.content for page in pages)
     details = " ".join(AuditEvent.objects.values_list("detail", flat=True))
-    assert "submission.redelivered" in AuditEvent.objects.values_list(
-        "action", flat=True
-    )
+    assert "submission.redelivered" in AuditEvent.objects.values_list("action", flat=True)
     assert marker not in details
 
 
 def test_admin_never_shows_submission_contents(client, db, alice_form):
     from django.contrib.auth import get_user_model
 
-    admin = get_user_model().objects.create_superuser(
-        "root@provider.example", password="x"
-    )
+    admin = get_user_model().objects.create_superuser("root@provider.example", password="x")
     submission = make_submission(
         alice_form, "delivered", ciphertext="SECRET-CIPHERTEXT", sealed=b"SECRET-SEALED"
     )
@@ -116,9 +108,7 @@ def test_admin_never_shows_submission_contents(client, db, alice_form):
 def test_admin_pages_render(client, db, alice_form):
     from django.contrib.auth import get_user_model
 
-    admin = get_user_model().objects.create_superuser(
-        "root@provider.example", password="x"
-    )
+    admin = get_user_model().objects.create_superuser("root@provider.example", password="x")
     client.force_login(admin)
     key = alice_form.customer.public_keys.get()
     for url in [

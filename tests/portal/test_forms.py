@@ -47,9 +47,7 @@ def test_the_domain_choice_holds_only_the_customers_domains(client, alice, bobs_
     assert b"bobs-bakery.example" not in response.content
 
 
-def test_owner_creates_a_form_and_gets_the_snippet(
-    client, alice, alices_teas, settings
-):
+def test_owner_creates_a_form_and_gets_the_snippet(client, alice, alices_teas, settings):
     settings.PUBLIC_BASE_URL = "https://panel.provider.example"
     client.force_login(alice)
 
@@ -110,9 +108,7 @@ def test_another_customers_domain_is_refused(client, alice, alices_teas, bobs_ba
 @pytest.mark.parametrize(
     "url", ["https://bobs-bakery.example/thanks", "https://alices-teas.example.evil/"]
 )
-def test_a_thank_you_page_on_a_foreign_domain_is_refused(
-    client, alice, alices_teas, url
-):
+def test_a_thank_you_page_on_a_foreign_domain_is_refused(client, alice, alices_teas, url):
     client.force_login(alice)
     response = client.post(NEW, form_data(alices_teas, redirect_url=url))
     assert response.status_code == 400

@@ -42,24 +42,18 @@ def test_uploading_a_new_key_file_retires_the_old_one(client, alice, alice_new_k
     assert AuditEvent.objects.filter(action="key.added", actor=alice).exists()
 
 
-def test_pasting_a_binary_key_is_refused_but_a_binary_file_is_fine(
-    client, alice, alice_new_key
-):
+def test_pasting_a_binary_key_is_refused_but_a_binary_file_is_fine(client, alice, alice_new_key):
     client.force_login(alice)
     upload = SimpleUploadedFile("new.gpg", alice_new_key.binary())
     client.post(KEYS, {"key_file": upload})
-    assert (
-        PublicKey.objects.get(status="active").fingerprint == alice_new_key.fingerprint
-    )
+    assert PublicKey.objects.get(status="active").fingerprint == alice_new_key.fingerprint
 
 
 def test_pasted_key_is_accepted(client, alice, alice_new_key):
     client.force_login(alice)
     response = client.post(KEYS, {"key_text": alice_new_key.armored_public})
     assert response.status_code == 302
-    assert (
-        PublicKey.objects.get(status="active").fingerprint == alice_new_key.fingerprint
-    )
+    assert PublicKey.objects.get(status="active").fingerprint == alice_new_key.fingerprint
 
 
 def test_a_bad_key_file_shows_the_reason(client, alice):
@@ -100,9 +94,7 @@ def test_retiring_the_only_key_warns_that_forms_stop(client, alice, alices_teas)
     client.force_login(alice)
     key = alices_teas.public_keys.get()
 
-    response = client.post(
-        reverse("portal:key_retire", args=["alices-teas", key.pk]), follow=True
-    )
+    response = client.post(reverse("portal:key_retire", args=["alices-teas", key.pk]), follow=True)
 
     key.refresh_from_db()
     assert key.status == "retired"
@@ -119,9 +111,7 @@ def test_members_cannot_upload(client, amy, alice_new_key):
 
 def test_send_me_a_test_lists_the_targets(client, alice, alice_form):
     client.force_login(alice)
-    response = client.post(
-        reverse("portal:send_test", args=["alices-teas"]), follow=True
-    )
+    response = client.post(reverse("portal:send_test", args=["alices-teas"]), follow=True)
     assert b"A test message is on its way to: log of alices-teas.example/contact" in (
         response.content
     )
@@ -131,7 +121,5 @@ def test_send_me_a_test_lists_the_targets(client, alice, alice_form):
 def test_send_me_a_test_without_a_key_says_so(client, alice, alice_form):
     alice_form.customer.public_keys.update(status="retired")
     client.force_login(alice)
-    response = client.post(
-        reverse("portal:send_test", args=["alices-teas"]), follow=True
-    )
+    response = client.post(reverse("portal:send_test", args=["alices-teas"]), follow=True)
     assert b"Upload a public key first" in response.content

@@ -128,6 +128,4 @@ def test_failed_and_held_submissions_can_be_sent_again(client, alice, alice_form
     assert b"queued for delivery again" in response.content
     failed.refresh_from_db()
     assert failed.status == "received"
-    assert AuditEvent.objects.filter(
-        action="submission.redelivered", actor=alice
-    ).exists()
+    assert AuditEvent.objects.filter(action="submission.redelivered", actor=alice).exists()

@@ -48,9 +48,7 @@ def test_onboarding_sends_the_owner_an_invitation(
         )
 
     customer = Customer.objects.get(name="Carol's Cakes")
-    assert response["Location"] == reverse(
-        "portal:staff_customer", args=[customer.slug]
-    )
+    assert response["Location"] == reverse("portal:staff_customer", args=[customer.slug])
     assert sorted(customer.domains.values_list("name", flat=True)) == [
         "carols-cakes.example",
         "www.carols-cakes.example",
@@ -82,9 +80,7 @@ def test_onboarding_errors_are_shown_by_field(client, sam, alices_teas):
     assert b"already belongs to another customer" in taken.content
 
 
-def test_customer_page_shows_keys_forms_counts_and_problems(
-    client, sam, alice_form, alice_key
-):
+def test_customer_page_shows_keys_forms_counts_and_problems(client, sam, alice_form, alice_key):
     failed = make_submission(alice_form, "failed", last_error="timed out")
     held = make_submission(alice_form, "held")
     make_submission(alice_form, "delivered")
@@ -109,9 +105,7 @@ def test_staff_redeliver_a_failed_submission(client, sam, alice_form):
 
     response = client.post(reverse("portal:staff_redeliver", args=[failed.pk]))
 
-    assert response["Location"] == reverse(
-        "portal:staff_customer", args=["alices-teas"]
-    )
+    assert response["Location"] == reverse("portal:staff_customer", args=["alices-teas"])
     failed.refresh_from_db()
     assert failed.status == "received"
     event = AuditEvent.objects.get(action="submission.redelivered")

@@ -63,9 +63,7 @@ def test_every_merchant_url_is_listed():
 
 
 @pytest.mark.parametrize("name,method,needs", MERCHANT_PAGES)
-def test_another_customers_slug_is_not_found(
-    client, alice, bobs_objects, name, method, needs
-):
+def test_another_customers_slug_is_not_found(client, alice, bobs_objects, name, method, needs):
     client.force_login(alice)
     url = merchant_url(name, "bobs-bakery", needs, bobs_objects)
     assert getattr(client, method)(url).status_code == 404
@@ -90,18 +88,14 @@ def test_staff_without_membership_do_not_see_merchant_pages(
 
 
 @pytest.mark.parametrize("name,method,needs", MERCHANT_PAGES)
-def test_anonymous_visitors_are_sent_to_sign_in(
-    client, bobs_objects, name, method, needs
-):
+def test_anonymous_visitors_are_sent_to_sign_in(client, bobs_objects, name, method, needs):
     url = merchant_url(name, "bobs-bakery", needs, bobs_objects)
     response = getattr(client, method)(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("portal:login") + "?next=")
 
 
-@pytest.mark.parametrize(
-    "name,method,needs", [p for p in MERCHANT_PAGES if p[1] == "post"]
-)
+@pytest.mark.parametrize("name,method,needs", [p for p in MERCHANT_PAGES if p[1] == "post"])
 def test_members_cannot_change_anything(client, amy, alice_form, name, method, needs):
     customer = alice_form.customer
     objects = {
@@ -141,9 +135,7 @@ def test_staff_redeliver_refuses_merchants(client, bob, bob_failed):
 
 
 @pytest.mark.parametrize("name,method,kwargs", STAFF_PAGES)
-def test_staff_pages_send_anonymous_visitors_to_sign_in(
-    client, name, method, kwargs, db
-):
+def test_staff_pages_send_anonymous_visitors_to_sign_in(client, name, method, kwargs, db):
     response = getattr(client, method)(reverse(name, kwargs=kwargs))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("portal:login"))
@@ -159,11 +151,6 @@ def test_someone_in_two_customers_picks_one(client, alice, bobs_bakery):
 
     assert response.status_code == 200
     assert b"Choose a customer" in response.content
-    assert (
-        client.get(reverse("portal:dashboard", args=["bobs-bakery"])).status_code == 200
-    )
+    assert client.get(reverse("portal:dashboard", args=["bobs-bakery"])).status_code == 200
     # Member at Bob's: read-only there, owner at home.
-    assert (
-        client.post(reverse("portal:form_create", args=["bobs-bakery"])).status_code
-        == 403
-    )
+    assert client.post(reverse("portal:form_create", args=["bobs-bakery"])).status_code == 403
