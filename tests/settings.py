@@ -32,3 +32,8 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
+
+# pytest captures log records itself; a console handler bound to a stream
+# that pytest has since closed only prints "Logging error" noise from the
+# threads of SMTP and broker clients that outlive a test.
+LOGGING = {**LOGGING, "root": {"handlers": [], "level": "INFO"}}  # noqa: F405

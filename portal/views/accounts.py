@@ -92,12 +92,10 @@ def invitation(request, token):
     form = SetPasswordForm(_new_user(invitation), request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = accept_invitation(
-                invitation, password=form.cleaned_data["new_password1"]
-            )
+            user = accept_invitation(invitation, password=form.cleaned_data["new_password1"])
         except InvitationClosed:
             return render(request, "registration/invitation_closed.html", status=410)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user)
         messages.success(request, f"Welcome to Cape Panel, {invitation.customer}.")
         return redirect("portal:dashboard", customer_slug=invitation.customer.slug)
     return render(

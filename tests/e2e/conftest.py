@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import kombu.pools
@@ -112,6 +113,10 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                # A node name of its own: runs side by side on one RabbitMQ
+                # would otherwise fight over one exclusive control queue.
+                "--hostname",
+                f"test-{uuid.uuid4().hex[:12]}@%h",
             ],
             cwd=Path(django_settings.BASE_DIR),
             env=env,
