@@ -50,9 +50,7 @@ def add_key(customer, data: bytes, *, actor=None) -> PublicKey:
         elif key.expires_at != info.expires_at or key.user_ids != info.user_ids:
             action = "key.updated"
         else:
-            raise KeyRejected(
-                f"This key ({info.fingerprint}) was already uploaded and is in use."
-            )
+            raise KeyRejected(f"This key ({info.fingerprint}) was already uploaded and is in use.")
 
         if key.expires_at != info.expires_at:
             key.reminders_sent = []
@@ -73,9 +71,7 @@ def add_key(customer, data: bytes, *, actor=None) -> PublicKey:
             detail=f"fingerprint={key.fingerprint}",
         )
 
-        others = customer.public_keys.filter(status=PublicKey.Status.ACTIVE).exclude(
-            pk=key.pk
-        )
+        others = customer.public_keys.filter(status=PublicKey.Status.ACTIVE).exclude(pk=key.pk)
         for other in others:
             _retire(other, actor=actor, at=now)
 
@@ -94,9 +90,9 @@ def retire_key(key, *, actor=None) -> PublicKey:
 
 
 def _retire(key, *, actor, at):
-    changed = PublicKey.objects.filter(
-        pk=key.pk, status=PublicKey.Status.ACTIVE
-    ).update(status=PublicKey.Status.RETIRED, retired_at=at)
+    changed = PublicKey.objects.filter(pk=key.pk, status=PublicKey.Status.ACTIVE).update(
+        status=PublicKey.Status.RETIRED, retired_at=at
+    )
     if changed:
         audit.record(
             "key.retired",

@@ -44,15 +44,11 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="memberships"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "customer"], name="one_membership")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "customer"], name="one_membership")]
 
     def __str__(self):
         return f"{self.user} ({self.role}) at {self.customer}"
@@ -83,9 +79,7 @@ class PublicKey(models.Model):
         REVOKED = "revoked", "Revoked"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="public_keys"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="public_keys")
     armored = models.TextField(help_text="The ASCII-armored public key.")
     fingerprint = models.CharField(max_length=64)
     algorithm = models.CharField(max_length=40)
@@ -130,15 +124,16 @@ class Invitation(models.Model):
     """A one-time link that lets a merchant's owner or member set a password."""
 
     token = models.CharField(max_length=64, unique=True)
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="invitations"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(
         max_length=10, choices=Membership.Role.choices, default=Membership.Role.OWNER
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -158,7 +153,10 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     customer = models.ForeignKey(

@@ -63,6 +63,4 @@ def send_key_reminder(key, stage, recipients):
             "portal_url": settings.PUBLIC_BASE_URL,
         },
     )
-    send_mail(
-        KEY_REMINDER_SUBJECTS[stage], body, settings.DEFAULT_FROM_EMAIL, recipients
-    )
+    send_mail(KEY_REMINDER_SUBJECTS[stage], body, settings.DEFAULT_FROM_EMAIL, recipients)

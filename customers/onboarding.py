@@ -74,9 +74,7 @@ def onboard_customer(name, *, domains, email, actor=None) -> Customer:
 
     try:
         with transaction.atomic():
-            taken = list(
-                Domain.objects.filter(name__in=domains).values_list("name", flat=True)
-            )
+            taken = list(Domain.objects.filter(name__in=domains).values_list("name", flat=True))
             if taken:
                 raise ValidationError(
                     {"domains": [_taken_message(domain) for domain in sorted(taken)]}
@@ -84,9 +82,7 @@ def onboard_customer(name, *, domains, email, actor=None) -> Customer:
             customer = Customer.objects.create(
                 name=name, slug=_unique_slug(name), contact_email=email
             )
-            Domain.objects.bulk_create(
-                Domain(customer=customer, name=domain) for domain in domains
-            )
+            Domain.objects.bulk_create(Domain(customer=customer, name=domain) for domain in domains)
             audit.record(
                 "customer.onboarded",
                 actor=actor,
@@ -112,9 +108,7 @@ def invite(customer, email, role, *, actor=None) -> Invitation:
     if role not in Membership.Role.values:
         raise ValidationError({"role": ["Choose owner or member."]})
     if customer.memberships.filter(user__email__iexact=email).exists():
-        raise ValidationError(
-            {"email": [f"{email} already has access to {customer.name}."]}
-        )
+        raise ValidationError({"email": [f"{email} already has access to {customer.name}."]})
 
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -141,9 +135,7 @@ def _normalize_email(value, field=None):
         validate_email(email)
     except ValidationError:
         message = (
-            f"“{email}” is not a valid e-mail address."
-            if email
-            else ("Enter an e-mail address.")
+            f"“{email}” is not a valid e-mail address." if email else ("Enter an e-mail address.")
         )
         raise ValidationError({field: [message]} if field else message) from None
     local, _, domain = email.rpartition("@")

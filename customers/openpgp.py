@@ -259,9 +259,7 @@ def _check_packets(packets, now):
             "FINGERPRINT."
         )
     if tags.count(6) > 1:
-        raise KeyRejected(
-            f"The file holds {tags.count(6)} keys; upload exactly one public key."
-        )
+        raise KeyRejected(f"The file holds {tags.count(6)} keys; upload exactly one public key.")
     if tags.index(6) != min(i for i, t in enumerate(tags) if t not in (10, 12, 21)):
         raise _Unreadable("key material before the primary key")
 
@@ -366,9 +364,7 @@ class _Home:
     """A throwaway GnuPG home with a _GPG on it; removed on exit."""
 
     def __enter__(self):
-        self._dir = tempfile.TemporaryDirectory(
-            prefix="capepanel-gpg-", ignore_cleanup_errors=True
-        )
+        self._dir = tempfile.TemporaryDirectory(prefix="capepanel-gpg-", ignore_cleanup_errors=True)
         try:
             self.gpg = _GPG(self._dir.name)
         except BaseException:
@@ -434,9 +430,7 @@ class _Listed:
     @property
     def weak(self):
         return (
-            self.algorithm in _FINITE_FIELD
-            and self.bits is not None
-            and self.bits < MIN_RSA_BITS
+            self.algorithm in _FINITE_FIELD and self.bits is not None and self.bits < MIN_RSA_BITS
         )
 
 
@@ -452,9 +446,7 @@ def _parse_listing(text):
             current = _Listed(
                 validity=f[1],
                 bits=int(f[2]) if f[2].isdigit() else None,
-                algorithm=_ALGORITHMS.get(
-                    int(f[3]) if f[3].isdigit() else -1, "unknown"
-                ),
+                algorithm=_ALGORITHMS.get(int(f[3]) if f[3].isdigit() else -1, "unknown"),
                 created=int(f[5]) if f[5].isdigit() else 0,
                 expires=int(f[6]) if f[6].isdigit() else None,
                 capabilities=f[11],
@@ -528,9 +520,7 @@ def _algorithm_name(primary, encryption):
 def _judge(primary, subkeys, user_ids, now):
     """The encryption (sub)key, or KeyRejected with the reason."""
     if primary.validity == "r":
-        raise KeyRejected(
-            "The key has been revoked by its owner. Upload your current key."
-        )
+        raise KeyRejected("The key has been revoked by its owner. Upload your current key.")
     if primary.expires is not None and primary.expires <= now.timestamp():
         raise KeyRejected(
             f"The key expired on {_date(primary.expires)}. Extend it with "
@@ -601,9 +591,7 @@ def inspect_key(data: bytes) -> KeyInfo:
         listing = home.run("list the key", home.gpg.list_keys, keys=[fingerprint])
         if listing.returncode != 0 or not listing.data:
             raise OpenPGPError("gpg could not list the key it had read.")
-        primary, subkeys, user_ids = _parse_listing(
-            listing.data.decode("utf-8", "replace")
-        )
+        primary, subkeys, user_ids = _parse_listing(listing.data.decode("utf-8", "replace"))
         encryption = _judge(primary, subkeys, user_ids, now)
 
         armored = home.run(
@@ -630,11 +618,7 @@ def inspect_key(data: bytes) -> KeyInfo:
 
 def _reassemble(packet):
     """The packet again, with a new-format header of five-octet length."""
-    return (
-        bytes([0xC0 | packet.tag, 255])
-        + len(packet.body).to_bytes(4, "big")
-        + packet.body
-    )
+    return bytes([0xC0 | packet.tag, 255]) + len(packet.body).to_bytes(4, "big") + packet.body
 
 
 # --- Encrypting ---------------------------------------------------------------
@@ -674,9 +658,7 @@ def _encrypt(plaintext, armored_key, fingerprint):
             extra_args=_IMPORT_OPTIONS,
         )
         if fingerprint not in imported.fingerprints:
-            raise EncryptionFailed(
-                f"The stored key {fingerprint} could not be loaded into gpg."
-            )
+            raise EncryptionFailed(f"The stored key {fingerprint} could not be loaded into gpg.")
         result = home.run(
             "encrypt",
             home.gpg.encrypt,
@@ -701,9 +683,7 @@ def _encryption_failure(home, result, fingerprint):
         primary = None
     if primary is not None and primary.validity == "r":
         return f"Cannot encrypt to {fingerprint}: the key has been revoked."
-    if _status_lines(result, "KEYEXPIRED") or (
-        primary is not None and primary.validity == "e"
-    ):
+    if _status_lines(result, "KEYEXPIRED") or (primary is not None and primary.validity == "e"):
         return f"Cannot encrypt to {fingerprint}: the key has expired."
     invalid = _status_lines(result, "INV_RECP")
     if invalid:

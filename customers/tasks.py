@@ -58,11 +58,7 @@ def remind_key_expiry(key_id):
             .filter(pk=key_id)
             .first()
         )
-        if (
-            key is None
-            or key.status != PublicKey.Status.ACTIVE
-            or key.expires_at is None
-        ):
+        if key is None or key.status != PublicKey.Status.ACTIVE or key.expires_at is None:
             return None
         stage = due_stage(key.expires_at, now)
         if stage is None or stage in key.reminders_sent:
@@ -80,9 +76,7 @@ def remind_key_expiry(key_id):
 
         # A reminder for a later stage makes the earlier ones moot.
         later = [name for name, _ in REMINDER_STAGES]
-        key.reminders_sent = sorted(
-            set(key.reminders_sent) | set(later[later.index(stage) :])
-        )
+        key.reminders_sent = sorted(set(key.reminders_sent) | set(later[later.index(stage) :]))
         key.save(update_fields=["reminders_sent"])
         # Sent inside the transaction: if sending fails, the mark is rolled back
         # and the reminder goes out on a retry or on the next daily run.

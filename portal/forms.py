@@ -27,9 +27,7 @@ def add_domain_errors(form, error):
 
 def _lines(value):
     """Entries of a text box, one per line or separated by commas."""
-    return [
-        item.strip() for item in value.replace(",", "\n").splitlines() if item.strip()
-    ]
+    return [item.strip() for item in value.replace(",", "\n").splitlines() if item.strip()]
 
 
 class LinesField(forms.CharField):
@@ -145,9 +143,7 @@ class EndpointForm(forms.Form):
     @classmethod
     def initial_for(cls, endpoint):
         return {
-            name: getattr(endpoint, name)
-            for name in cls.base_fields
-            if hasattr(endpoint, name)
+            name: getattr(endpoint, name) for name in cls.base_fields if hasattr(endpoint, name)
         }
 
 

@@ -12,9 +12,7 @@ account_urls = [
         accounts.PasswordChangeView.as_view(),
         name="password_change",
     ),
-    path(
-        "password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"
-    ),
+    path("password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         accounts.PasswordResetSentView.as_view(),

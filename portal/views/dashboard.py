@@ -34,10 +34,7 @@ def choose_customer(request):
 def status_counts(submissions):
     """{status: count} for every status, zero included, in the model's order."""
     counts = dict(submissions.order_by().values_list("status").annotate(n=Count("id")))
-    return [
-        (value, label, counts.get(value, 0))
-        for value, label in Submission.Status.choices
-    ]
+    return [(value, label, counts.get(value, 0)) for value, label in Submission.Status.choices]
 
 
 def key_warning(customer, now=None):
@@ -59,9 +56,7 @@ def key_warning(customer, now=None):
 def dashboard(request, tenant):
     customer = tenant.customer
     submissions = tenant.filter(Submission)
-    recent = submissions.filter(
-        received_at__gte=timezone.now() - timedelta(days=RECENT_DAYS)
-    )
+    recent = submissions.filter(received_at__gte=timezone.now() - timedelta(days=RECENT_DAYS))
     context = {
         "tenant": tenant,
         "customer": customer,

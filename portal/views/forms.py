@@ -28,9 +28,7 @@ def endpoint_create(request, tenant):
     form = EndpointForm(request.POST or None, customer=tenant.customer)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint = create_endpoint(
-                tenant.customer, actor=request.user, **form.cleaned_data
-            )
+            endpoint = create_endpoint(tenant.customer, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_domain_errors(form, exc)
         else:
@@ -80,8 +78,6 @@ def _edit_page(request, tenant, form, *, endpoint):
     if endpoint is not None:
         context["action_url"] = form_action(endpoint)
         context["snippet"] = html_snippet(endpoint)
-        context["submission_count"] = (
-            tenant.filter(Submission).filter(endpoint=endpoint).count()
-        )
+        context["submission_count"] = tenant.filter(Submission).filter(endpoint=endpoint).count()
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "portal/form_edit.html", context, status=status)

@@ -80,7 +80,5 @@ def test(request, tenant):
                 + ". Decrypt it to check that your key works.",
             )
         else:
-            messages.warning(
-                request, "There is nothing to test yet: create a form first."
-            )
+            messages.warning(request, "There is nothing to test yet: create a form first.")
     return redirect("portal:keys", customer_slug=tenant.customer.slug)

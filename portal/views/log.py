@@ -58,9 +58,7 @@ def log(request, tenant):
         "problems": problems,
         "has_forms": tenant.filter(FormEndpoint).exists(),
     }
-    return render(
-        request, "portal/log.html", context, status=200 if page is not None else 400
-    )
+    return render(request, "portal/log.html", context, status=200 if page is not None else 400)
 
 
 @merchant_page

@@ -59,8 +59,7 @@ def onboard(request):
         else:
             messages.success(
                 request,
-                f"{customer} is set up. An invitation went to "
-                f"{form.cleaned_data['email']}.",
+                f"{customer} is set up. An invitation went to {form.cleaned_data['email']}.",
             )
             return redirect("portal:staff_customer", slug=customer.slug)
     status = 400 if form.is_bound and form.errors else 200
@@ -108,9 +107,7 @@ def invite_to_customer(request, slug):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(
-                request, f"Invitation sent to {form.cleaned_data['email']}."
-            )
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
     return redirect("portal:staff_customer", slug=customer.slug)
 
 

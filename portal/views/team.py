@@ -24,19 +24,15 @@ def team(request, tenant):
         except ValidationError as exc:
             add_domain_errors(form, exc)
         else:
-            messages.success(
-                request, f"Invitation sent to {form.cleaned_data['email']}."
-            )
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("portal:team", customer_slug=tenant.customer.slug)
     context = {
         "tenant": tenant,
         "customer": tenant.customer,
         "form": form,
-        "members": tenant.filter(Membership)
-        .select_related("user")
-        .order_by("user__username"),
-        "invitations": tenant.customer.invitations.filter(
-            accepted_at__isnull=True
-        ).order_by("-created_at"),
+        "members": tenant.filter(Membership).select_related("user").order_by("user__username"),
+        "invitations": tenant.customer.invitations.filter(accepted_at__isnull=True).order_by(
+            "-created_at"
+        ),
     }
     return render(request, "portal/team.html", context)

@@ -17,16 +17,12 @@ class Command(StaffCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", metavar="SLUG")
         parser.add_argument("path", metavar="PATH", help="the key file, or - for stdin")
-        parser.add_argument(
-            "--check", action="store_true", help="validate only; add nothing"
-        )
+        parser.add_argument("--check", action="store_true", help="validate only; add nothing")
 
     def handle(self, *args, **options):
         customer = Customer.objects.filter(slug=options["slug"]).first()
         if customer is None:
-            raise CommandError(
-                f"There is no customer with the slug {options['slug']!r}."
-            )
+            raise CommandError(f"There is no customer with the slug {options['slug']!r}.")
         data = self._read(options["path"])
         try:
             if options["check"]:

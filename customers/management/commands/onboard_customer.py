@@ -13,9 +13,7 @@ class Command(StaffCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", metavar="NAME")
-        parser.add_argument(
-            "--domain", action="append", required=True, metavar="D", dest="domains"
-        )
+        parser.add_argument("--domain", action="append", required=True, metavar="D", dest="domains")
         parser.add_argument("--email", required=True, metavar="E")
 
     def handle(self, *args, **options):
