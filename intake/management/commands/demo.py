@@ -59,6 +59,7 @@ class Command(BaseCommand):
                     "log_dir": log_dir / customer.slug / DEMO_DOMAIN / DEMO_FORM,
                     "customer": customer,
                     "invitation_url": self.open_invitation_url(customer),
+                    "export_path": demo_dir / "export.asc",
                 },
             )
         )
