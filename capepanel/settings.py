@@ -135,6 +135,24 @@ STORAGES = {
     "intake_log": _storage_from_env("INTAKE_LOG_STORAGE", VAR_DIR / "intake-log"),
 }
 
+# The cache counts posts for the rate limit and remembers which notices went
+# out today, so every web process and worker must share it: files under var/
+# on one machine, Redis (CACHE_URL=redis://...) across several.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// address")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 # Mail: a file per message under var/mail unless an SMTP relay is configured.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 if EMAIL_HOST:

@@ -26,6 +26,7 @@ else:
     # One database per test run, so that runs side by side never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_capepanel_{os.getpid()}"}
 
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
