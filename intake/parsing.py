@@ -112,8 +112,13 @@ def _read_urlencoded(request):
 def _read_multipart(request):
     charset = declared_charset(request)
     body = request.body
+    boundary = _boundary(request)
+    if not body.rstrip(b"\r\n").endswith(b"--" + boundary + b"--"):
+        # Django reads what arrived of a cut-off body and says nothing; a
+        # visitor whose upload broke off should hear so, not lose part of it.
+        raise Unreadable("The submission was cut off before its end; please send it again.")
     if charset is None:
-        body = _headers_in_utf8(body, _boundary(request))
+        body = _headers_in_utf8(body, boundary)
     # As above: parsed as Latin-1 to keep the bytes, then decoded properly.
     parser = MultiPartParser(
         {**request.META, "CONTENT_LENGTH": str(len(body))},
