@@ -7,7 +7,7 @@ another, for the merchant to decrypt with their own secret key.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -85,9 +85,10 @@ def download(request, tenant):
         ]
         if part
     )
-    response = HttpResponse(content_type="application/pgp-encrypted")
+    response = StreamingHttpResponse(
+        logs.messages(entries), content_type="application/pgp-encrypted"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.asc"'
-    logs.write_range(response, entries)
     audit.record(
         "log.downloaded",
         actor=request.user,

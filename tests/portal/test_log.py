@@ -98,7 +98,7 @@ def test_download_is_the_armored_messages_of_the_range(client, amy, alice_form):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pgp-encrypted"
     assert f"alices-teas-{today}-{today}.asc" in response["Content-Disposition"]
-    body = response.content.decode()
+    body = b"".join(response.streaming_content).decode()
     assert body.count("-----BEGIN PGP MESSAGE-----") == 2
     assert body.index("first") < body.index("second")
     event = AuditEvent.objects.get(action="log.downloaded")
