@@ -16,6 +16,7 @@ from customers.onboarding import onboard_customer
 from intake import pipeline, receiving
 from intake.endpoints import create_endpoint
 from tests.browser.conftest import PHONE, screenshot
+from tests.storage import use_log_storage
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,13 +47,7 @@ OVERFLOW = """() => {
 
 @pytest.fixture
 def shop(db, merchant_keypair, settings, tmp_path, monkeypatch):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "intake_log": {
-            "BACKEND": "intake.storage.LogFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "intake-log")},
-        },
-    }
+    use_log_storage(settings, tmp_path / "intake-log")
     monkeypatch.setattr(receiving, "queue", lambda submission_id: None)
     user_model = get_user_model()
     user_model.objects.create_user(

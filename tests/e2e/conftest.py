@@ -20,6 +20,7 @@ from django.db import connection
 from capepanel.celery import app as celery_app
 from tests import services
 from tests.intake.conftest import log_form, mail_form, merchant  # noqa: F401  (fixtures)
+from tests.storage import use_log_storage
 
 BROKERS = {
     "filesystem": lambda: "filesystem://localhost//",
@@ -145,13 +146,7 @@ def worker(broker, tmp_path, settings):
     """A worker that the test starts when it is ready for it, filing the log
     in this test's own folder (which the test process reads too)."""
     location = tmp_path / "intake-log"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "intake_log": {
-            "BACKEND": "intake.storage.LogFileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
+    use_log_storage(settings, location)
     handle = Worker(broker, tmp_path / "worker.log", location)
     yield handle
     handle.kill()

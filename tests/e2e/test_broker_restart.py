@@ -10,6 +10,7 @@ from intake import receiving
 from intake.models import Submission
 from tests.e2e.conftest import Worker, wait_for
 from tests.intake.conftest import free_port
+from tests.storage import use_log_storage
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -80,13 +81,7 @@ def redis_worker(private_redis, tmp_path, settings):
     app.conf.broker_url = private_redis.url
     _forget_connections()
     location = tmp_path / "intake-log"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "intake_log": {
-            "BACKEND": "intake.storage.LogFileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
+    use_log_storage(settings, location)
     handle = Worker(private_redis.url, tmp_path / "worker.log", location)
     yield handle
     handle.kill()

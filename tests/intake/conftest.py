@@ -7,19 +7,13 @@ from aiosmtpd.handlers import Message
 from customers.keys import add_key
 from customers.models import Customer, Domain
 from intake.endpoints import create_endpoint
+from tests.storage import use_log_storage
 
 
 @pytest.fixture(autouse=True)
 def log_storage(settings, tmp_path):
     """A log storage of this test's own, so that tests never see each other's entries."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "intake_log": {
-            "BACKEND": "intake.storage.LogFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "intake-log")},
-        },
-    }
-    return tmp_path / "intake-log"
+    return use_log_storage(settings, tmp_path / "intake-log")
 
 
 @pytest.fixture

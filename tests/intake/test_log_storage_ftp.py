@@ -10,6 +10,7 @@ from pyftpdlib.servers import FTPServer
 
 from intake import pipeline, receiving
 from tests.gpg import decrypt
+from tests.storage import use_log_storage
 
 
 @pytest.fixture
@@ -23,13 +24,11 @@ def ftp_log(settings, tmp_path):
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2})
     thread.start()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "intake_log": {
-            "BACKEND": "storages.backends.ftp.FTPStorage",
-            "OPTIONS": {"location": f"ftp://capepanel:s3cret-test@127.0.0.1:{port}/"},
-        },
-    }
+    use_log_storage(
+        settings,
+        backend="storages.backends.ftp.FTPStorage",
+        options={"location": f"ftp://capepanel:s3cret-test@127.0.0.1:{port}/"},
+    )
     yield root
     server.close_all()
     thread.join(timeout=5)

@@ -14,6 +14,7 @@ from intake.models import Submission
 from intake.storage import intake_log
 from intake.tasks import encrypt_and_deliver
 from tests.gpg import decrypt
+from tests.storage import use_log_storage
 
 
 def receive(endpoint, **fields):
@@ -187,13 +188,7 @@ def test_unwritable_log_storage_fails_the_delivery_and_tells_the_merchant(
     settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 2
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the log folder should be")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "intake_log": {
-            "BACKEND": "intake.storage.LogFileSystemStorage",
-            "OPTIONS": {"location": str(blocker / "intake-log")},
-        },
-    }
+    use_log_storage(settings, blocker / "intake-log")
     submission = receive(log_form, name="Zoë")
 
     encrypt_and_deliver.apply(args=[str(submission.pk)])
@@ -214,13 +209,11 @@ def test_ftp_server_down_is_retried_then_failed_without_leaking_its_password(
     from tests.intake.conftest import free_port
 
     settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 2
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "intake_log": {
-            "BACKEND": "storages.backends.ftp.FTPStorage",
-            "OPTIONS": {"location": f"ftp://capeuser:S3cretFtpPass@127.0.0.1:{free_port()}/"},
-        },
-    }
+    use_log_storage(
+        settings,
+        backend="storages.backends.ftp.FTPStorage",
+        options={"location": f"ftp://capeuser:S3cretFtpPass@127.0.0.1:{free_port()}/"},
+    )
     submission = receive(log_form, name="Zoë")
 
     encrypt_and_deliver.apply(args=[str(submission.pk)])
