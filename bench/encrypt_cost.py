@@ -46,7 +46,7 @@ def step_breakdown(openpgp, key, document, runs):
     steps = {"home+probe": [], "import": [], "encrypt": [], "cleanup": []}
     for _ in range(runs):
         t0 = time.perf_counter()
-        home = openpgp._Home()
+        home = openpgp.gpg.Home()
         home.__enter__()
         t1 = time.perf_counter()
         try:
@@ -54,7 +54,7 @@ def step_breakdown(openpgp, key, document, runs):
                 "load the key",
                 home.gpg.import_keys,
                 key.armored.encode("ascii", "replace"),
-                extra_args=openpgp._IMPORT_OPTIONS,
+                extra_args=openpgp.gpg.IMPORT_OPTIONS,
             )
             assert key.fingerprint in imported.fingerprints
             t2 = time.perf_counter()
