@@ -94,6 +94,9 @@ class Worker:
             "INTAKE_SEALING_KEYS": ",".join(django_settings.INTAKE_SEALING_KEYS),
             "LOG_LEVEL": "DEBUG",
             "INTAKE_LOG_STORAGE_OPTIONS": json.dumps({"location": str(self.storage_location)}),
+            # gpg's throwaway homes go here, so a worker killed on purpose
+            # leaves its half-finished one in the test's folder, not in /tmp.
+            "TMPDIR": str(self.log_path.parent),
             **self.extra_env,
         }
         log = open(self.log_path, "ab")
