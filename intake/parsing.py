@@ -7,6 +7,7 @@ Unreadable with a sentence for the visitor; nothing here repeats a value.
 
 import json
 import math
+import re
 from io import BytesIO
 from urllib.parse import parse_qsl
 
@@ -100,40 +101,36 @@ def _read_urlencoded(request):
         )
     except ValueError:
         raise Unreadable("The submission has too many fields.")
-    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
-    # One decision for the whole post: a page has one charset.
-    chosen = _charset_for([piece for pair in raw for piece in pair], charset)
     fields = {}
-    for name, value in raw:
-        fields.setdefault(name.decode(chosen), []).append(value.decode(chosen))
+    for name, value in pairs:
+        # Each piece on its own, so one stray byte cannot garble the others.
+        decoded = _decode(name.encode("latin-1"), charset)
+        fields.setdefault(decoded, []).append(_decode(value.encode("latin-1"), charset))
     return fields
 
 
 def _read_multipart(request):
     charset = declared_charset(request)
-    body = request.body
     boundary = _boundary(request)
-    if not body.rstrip(b"\r\n").endswith(b"--" + boundary + b"--"):
+    body = request.body
+    if b"--" + boundary + b"--" not in body:
         # Django reads what arrived of a cut-off body and says nothing; a
         # visitor whose upload broke off should hear so, not lose part of it.
         raise Unreadable("The submission was cut off before its end; please send it again.")
-    if charset is None:
-        body = _headers_in_utf8(body, boundary)
-    # As above: parsed as Latin-1 to keep the bytes, then decoded properly.
+    # Django decodes every part in one charset and drops, without a word, a
+    # part whose headers do not decode; so the text parts are made UTF-8 here
+    # first, each decoded on its own, and Django reads them as UTF-8.
+    body = _text_parts_in_utf8(body, boundary, charset)
     parser = MultiPartParser(
         {**request.META, "CONTENT_LENGTH": str(len(body))},
         BytesIO(body),
         request.upload_handlers,
-        charset or "latin-1",
+        "utf-8",
     )
     post, uploads = parser.parse()
-
-    def text(value):
-        return value if charset else _decode(value.encode("latin-1"), None)
-
-    fields = {text(name): [text(v) for v in values] for name, values in post.lists()}
+    fields = {name: list(values) for name, values in post.lists()}
     files = [
-        (text(field_name), text(upload.name or ""), upload.content_type or "", upload.read())
+        (field_name, upload.name or "", upload.content_type or "", upload.read())
         for field_name, field_uploads in uploads.lists()
         for upload in field_uploads
     ]
@@ -148,19 +145,28 @@ def _boundary(request):
     raise Unreadable("The submission could not be read: the body is malformed.")
 
 
-def _headers_in_utf8(body, boundary):
-    """Re-encode each part's headers from the page's charset to UTF-8.
+_NAMES_A_FILE = re.compile(r";\s*filename\*?\s*=", re.IGNORECASE)
 
-    A page in Latin-1 names uploaded files in Latin-1, and Django drops a part
-    whose headers are not UTF-8 without a word, which would lose the file.
-    """
-    delimiter = b"--" + boundary + b"\r\n"
-    pieces = body.split(delimiter)
-    for index, piece in enumerate(pieces[1:], start=1):
-        headers, separator, rest = piece.partition(b"\r\n\r\n")
-        if separator:
-            pieces[index] = _decode(headers, None).encode("utf-8") + separator + rest
-    return delimiter.join(pieces)
+
+def _text_parts_in_utf8(body, boundary, charset):
+    """The body with each part's headers, and the contents of each part that
+    is not a file, re-encoded from the page's charset to UTF-8. File contents
+    are bytes and stay as they are."""
+    segments = body.split(b"--" + boundary)
+    # segments[0] is the preamble and segments[-1] the closing "--" and
+    # epilogue; each one between is CRLF, headers, CRLF CRLF, content, CRLF.
+    for index in range(1, len(segments) - 1):
+        segment = segments[index]
+        if not (segment.startswith(b"\r\n") and segment.endswith(b"\r\n")):
+            continue
+        headers, separator, content = segment[2:-2].partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        headers = _decode(headers, charset)
+        if not _NAMES_A_FILE.search(headers):
+            content = _decode(content, charset).encode("utf-8")
+        segments[index] = b"\r\n" + headers.encode("utf-8") + separator + content + b"\r\n"
+    return (b"--" + boundary).join(segments)
 
 
 def _refuse_constant(name):
@@ -174,10 +180,28 @@ def _finite_float(text):
     return value
 
 
+def _keep_repeated_names(pairs):
+    """A JSON object naming a field twice keeps both values, as a form would."""
+    merged = {}
+    for name, value in pairs:
+        if name in merged:
+            merged[name] = _as_list(merged[name]) + _as_list(value)
+        else:
+            merged[name] = value
+    return merged
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
 def _read_json(body):
     try:
         data = json.loads(
-            body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+            body.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_keep_repeated_names,
         )
         # Lone surrogates parse but cannot be written as UTF-8 later.
         json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -187,4 +211,4 @@ def _read_json(body):
         raise Unreadable("The submission must be a JSON object of field names and values.")
     if len(data) > settings.INTAKE_MAX_FIELDS:
         raise Unreadable("The submission has too many fields.")
-    return {name: value if isinstance(value, list) else [value] for name, value in data.items()}
+    return {name: _as_list(value) for name, value in data.items()}

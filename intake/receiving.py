@@ -148,17 +148,26 @@ def read_post(request):
     return fields, files
 
 
-def is_honeypot_filled(fields):
-    return any(str(v).strip() for v in fields.get(HONEYPOT_FIELD, []))
+def is_honeypot_filled(fields, files=()):
+    """Whether the hidden field people never see was filled in: only text
+    counts, since a script may send it as null, false or 0 when empty."""
+    texts = [v for v in fields.get(HONEYPOT_FIELD, []) if isinstance(v, str)]
+    uploads = [content for name, _, _, content in files if name == HONEYPOT_FIELD]
+    return any(t.strip() for t in texts) or any(uploads)
 
 
 def without_control_fields(fields):
     return {k: v for k, v in fields.items() if not k.startswith(CONTROL_PREFIX)}
 
 
+def without_control_files(files):
+    return [f for f in files if not f[0].startswith(CONTROL_PREFIX)]
+
+
 def accept(endpoint, *, fields, files, client_address):
     """Seal and store one submission, and queue its encryption after commit."""
     received_at = timezone.now()
+    files = without_control_files(files)
     submission = Submission(endpoint=endpoint, received_at=received_at, due_at=received_at)
     document = build_document(
         submission_id=submission.id,

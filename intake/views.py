@@ -46,7 +46,7 @@ def receive(request, domain, slug):
             response["Allow"] = "POST"
         return response
 
-    if receiving.is_honeypot_filled(fields):
+    if receiving.is_honeypot_filled(fields, files):
         # Bots are thanked like people, so they learn nothing, and kept nothing.
         submission_id = uuid.uuid4()
     else:

@@ -340,3 +340,89 @@ def test_visitor_address_behind_a_trusted_proxy_is_taken_from_x_forwarded_for(
     ]
     addresses = sorted(stored_document(s)["client_address"] for s in Submission.objects.all())
     assert addresses == ["198.51.100.4", "198.51.100.5"]
+
+
+def multipart(*parts, boundary="b0undary"):
+    """A multipart body from (headers, content) pairs, in raw bytes."""
+    body = b""
+    for headers, content in parts:
+        body += f"--{boundary}\r\n".encode() + headers + b"\r\n\r\n" + content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize(
+    "raw_name, expected",
+    [
+        ("Квитанция €.txt".encode(), "Квитанция €.txt"),
+        ("日本語.txt".encode(), "日本語.txt"),
+        ("Łódź.txt".encode(), "Łódź.txt"),
+        ("résumé ’final’.doc".encode(), "résumé ’final’.doc"),
+        ("l’été €.txt".encode("cp1252"), "l’été €.txt"),
+    ],
+    ids=["cyrillic", "cjk", "polish", "quotes", "cp1252-page"],
+)
+def test_uploaded_file_names_arrive_exactly_as_posted(client, log_form, raw_name, expected):
+    body, content_type = multipart(
+        (b'Content-Disposition: form-data; name="name"', "Zoë".encode()),
+        (
+            b'Content-Disposition: form-data; name="doc"; filename="' + raw_name + b'"\r\n'
+            b"Content-Type: text/plain",
+            b"\xff\x00 raw bytes",
+        ),
+    )
+    response = client.generic("POST", URL, body, content_type=content_type)
+
+    assert response.status_code == 303
+    document = stored_document(Submission.objects.get())
+    assert document["fields"] == {"name": ["Zoë"]}
+    [upload] = document["files"]
+    assert upload["filename"] == expected
+    assert upload["size"] == 12
+
+
+def test_one_stray_byte_spoils_only_its_own_field(client, log_form):
+    body = b"name=Zo%C3%AB&token=%FF%FE"
+    client.post(URL, body, content_type="application/x-www-form-urlencoded")
+    assert stored_document(Submission.objects.get())["fields"] == {
+        "name": ["Zoë"],
+        "token": ["ÿþ"],
+    }
+
+
+def test_multipart_with_an_epilogue_after_the_closing_boundary_is_read(client, log_form):
+    body, content_type = multipart((b'Content-Disposition: form-data; name="a"', b"b"))
+    response = client.generic(
+        "POST", URL, body + b"trailing epilogue\r\n", content_type=content_type
+    )
+    assert response.status_code == 303
+    assert stored_document(Submission.objects.get())["fields"] == {"a": ["b"]}
+
+
+def test_multipart_declaring_utf8_with_invalid_bytes_is_refused(client, log_form):
+    body, _ = multipart((b'Content-Disposition: form-data; name="a"', b"Zo\xeb"))
+    response = client.generic(
+        "POST", URL, body, content_type="multipart/form-data; boundary=b0undary; charset=utf-8"
+    )
+    assert response.status_code == 400
+    assert not Submission.objects.exists()
+
+
+def test_json_naming_a_field_twice_keeps_both_values(client, log_form):
+    client.post(URL, '{"item": "tea", "item": "cake"}', content_type="application/json")
+    assert stored_document(Submission.objects.get())["fields"] == {"item": ["tea", "cake"]}
+
+
+@pytest.mark.parametrize("empty", ["null", "false", "0", "[null]", '""'])
+def test_json_honeypot_sent_empty_by_a_script_keeps_the_post(client, log_form, empty):
+    client.post(URL, f'{{"name": "Zoë", "_cape_hp": {empty}}}', content_type="application/json")
+    assert stored_document(Submission.objects.get())["fields"] == {"name": ["Zoë"]}
+
+
+def test_a_file_in_the_honeypot_marks_a_bot_and_never_reaches_the_document(client, log_form):
+    body, content_type = multipart(
+        (b'Content-Disposition: form-data; name="name"', b"bot"),
+        (b'Content-Disposition: form-data; name="_cape_hp"; filename="x.txt"', b"spam"),
+    )
+    response = client.generic("POST", URL, body, content_type=content_type)
+    assert response.status_code == 303
+    assert not Submission.objects.exists()
