@@ -61,6 +61,9 @@ def onboard_customer(name, *, domains, email, actor=None) -> Customer:
     errors = {}
     if not name:
         errors["name"] = ["Enter the customer's name."]
+    elif any(not character.isprintable() for character in name):
+        # A line break here would end up in the subject of every invitation.
+        errors["name"] = ["Give the name on one line, without control characters."]
     try:
         email = _normalize_email(email)
     except ValidationError as exc:

@@ -5,7 +5,7 @@ which `gpg --decrypt` reads in turn on the merchant's own machine.
 """
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ def entries(customer, *, form=None, since=None, until=None):
         queryset = queryset.filter(endpoint=form)
     if since is not None:
         queryset = queryset.filter(received_at__gte=_start_of(since))
-    if until is not None:
+    if until is not None and until < date.max:  # the last day there is has no end
         queryset = queryset.filter(received_at__lt=_start_of(until + timedelta(days=1)))
     return queryset.select_related("endpoint__domain").order_by("-received_at")
 

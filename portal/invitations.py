@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from customers import audit
@@ -20,8 +21,15 @@ def find_invitation(token):
 
 
 def existing_user(invitation):
-    """The account already registered under the invitation's e-mail, if any."""
-    return get_user_model().objects.filter(username__iexact=invitation.email).first()
+    """The account already registered under the invitation's e-mail, if any:
+    as its username (invited before) or as its address (an operator's or an
+    older account), so that one address never ends up with two accounts."""
+    return (
+        get_user_model()
+        .objects.filter(Q(username__iexact=invitation.email) | Q(email__iexact=invitation.email))
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic

@@ -206,3 +206,17 @@ def test_an_unknown_role_is_refused(alices_teas):
         invite(alices_teas, "tom@alices-teas.example", "admin")
 
     assert caught.value.message_dict == {"role": ["Choose owner or member."]}
+
+
+def test_a_name_with_a_line_break_is_refused_before_it_reaches_a_mail_subject(db):
+    with pytest.raises(ValidationError) as caught:
+        onboard_customer(
+            "Evil Shop\r\nBcc: attacker@evil.example",
+            domains=["evil-shop.example"],
+            email="owner@evil-shop.example",
+        )
+
+    assert caught.value.message_dict == {
+        "name": ["Give the name on one line, without control characters."]
+    }
+    assert not Customer.objects.exists()

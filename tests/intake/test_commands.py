@@ -134,3 +134,14 @@ def test_export_log_bad_date_is_one_line_on_stderr_and_nonzero():
     assert done.stderr.strip().splitlines() == [
         "CommandError: 'yesterday' is not a date; write it as YYYY-MM-DD"
     ]
+
+
+def test_export_log_until_the_last_day_there_is_means_no_end(log_form, tmp_path, capsys):
+    submission = receiving.accept(
+        log_form, fields={"name": ["x"]}, files=[], client_address="127.0.0.1"
+    )
+    pipeline.process(submission.pk)
+
+    call_command("export_log", "alices-teas", "--until", "9999-12-31", "-o", str(tmp_path / "e"))
+
+    assert "wrote 1 entries" in capsys.readouterr().out

@@ -203,6 +203,20 @@ class TestInvitation:
         assert response["Location"] == reverse("portal:dashboard", args=["bobs-bakery"])
         assert Membership.objects.get(customer=bobs_bakery, user=alice).role == "member"
 
+    def test_an_operators_address_joins_the_operators_own_account(self, client, alices_teas):
+        """An operator made with createsuperuser has a username of their own;
+        an invitation to their address must not make a second account with it."""
+        sam = get_user_model().objects.create_superuser("sam", "sam@provider.example", PASSWORD)
+        invitation = make_invitation(alices_teas, email=sam.email.upper(), role="member")
+        url = reverse("portal:invitation", args=[invitation.token])
+
+        assert b"already an account" in client.get(url).content
+        client.force_login(sam)
+        client.post(url)
+
+        assert get_user_model().objects.filter(email__iexact=sam.email).count() == 1
+        assert Membership.objects.get(customer=alices_teas).user == sam
+
 
 @pytest.mark.parametrize("path", ["/", "/customers/"])
 def test_merchant_without_membership_is_told_what_to_do(client, db, path):
