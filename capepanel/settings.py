@@ -182,7 +182,7 @@ INTAKE_MAX_FIELDS = env_int("INTAKE_MAX_FIELDS", 500)
 INTAKE_RATE_LIMIT_PER_MINUTE = env_int("INTAKE_RATE_LIMIT_PER_MINUTE", 60)
 # How many reverse proxies in front of the panel append to X-Forwarded-For;
 # 0 means visitors connect directly and REMOTE_ADDR is their address.
-INTAKE_TRUSTED_PROXIES = env_int("INTAKE_TRUSTED_PROXIES", 0)
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 INTAKE_DELIVERY_MAX_ATTEMPTS = env_int("INTAKE_DELIVERY_MAX_ATTEMPTS", 8)
 INTAKE_MESSAGE_ID_DOMAIN = env_str("INTAKE_MESSAGE_ID_DOMAIN", "capepanel.invalid")
 INTAKE_SWEEP_AFTER_SECONDS = env_int("INTAKE_SWEEP_AFTER_SECONDS", 120)

@@ -106,20 +106,6 @@ def check_origin(request, endpoint):
         raise Refused(403, "This form does not accept posts from that site.")
 
 
-def client_address(request):
-    """The visitor's address. Behind INTAKE_TRUSTED_PROXIES reverse proxies it
-    is read from X-Forwarded-For, counting from the right, where each trusted
-    proxy appended the address it saw; anything further left is the client's
-    own claim and is ignored."""
-    proxies = settings.INTAKE_TRUSTED_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def check_rate(client_address, endpoint):
     limit = settings.INTAKE_RATE_LIMIT_PER_MINUTE
     if limit <= 0:

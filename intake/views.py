@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET
 
+from capepanel.clients import client_address
 from intake import parsing, receiving
 from intake.receiving import Refused
 
@@ -33,7 +34,7 @@ def receive(request, domain, slug):
         endpoint = receiving.find_endpoint(domain, slug)
         if request.method != "POST":
             raise Refused(405, "This address receives form posts only.")
-        client = receiving.client_address(request)
+        client = client_address(request)
         receiving.check_rate(client, endpoint)
         receiving.check_can_encrypt(endpoint)
         receiving.check_size(request, endpoint)

@@ -4,12 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from capepanel.clients import client_address
+from portal import throttling
 from portal.invitations import (
     InvitationClosed,
     accept_invitation,
@@ -18,9 +21,31 @@ from portal.invitations import (
 )
 
 
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing further tries once too many failed."""
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        client = client_address(self.request)
+        if throttling.sign_in_blocked(username, client):
+            self.throttled = True
+            raise ValidationError(
+                "Too many failed sign-ins. Wait 15 minutes and try again, or reset your password.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            throttling.note_failed_sign_in(username, client)
+            raise
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm
 
 
 class LogoutView(auth_views.LogoutView):
@@ -49,6 +74,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("portal:password_reset_sent")
 
     def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if not throttling.reset_mail_allowed(email, client_address(self.request)):
+            # The same page as when a mail went out, so that nobody learns
+            # anything; the mailbox is spared more than a few links an hour.
+            return redirect(self.success_url)
         # Links use the configured public address, never the request's Host header.
         self.extra_email_context = {"base_url": settings.PUBLIC_BASE_URL}
         return super().form_valid(form)

@@ -325,7 +325,7 @@ def test_multipart_latin1_values_and_file_names_are_read_as_latin1(client, log_f
 def test_visitor_address_behind_a_trusted_proxy_is_taken_from_x_forwarded_for(
     client, log_form, settings
 ):
-    settings.INTAKE_TRUSTED_PROXIES = 1
+    settings.TRUSTED_PROXIES = 1
     settings.INTAKE_RATE_LIMIT_PER_MINUTE = 1
     spoofed_then_real = {"HTTP_X_FORWARDED_FOR": "10.9.9.9, 198.51.100.4"}
 
