@@ -55,7 +55,8 @@ def run_gpg(home, *args, input=None, when=None):
 def decrypt(home, armored_message):
     """The plaintext of `armored_message`, decrypted by real gpg with the
     secret keys in `home` (a directory, or a Keypair)."""
-    home = getattr(home, "home", home)
+    if isinstance(home, Keypair):
+        home = home.home
     if isinstance(armored_message, str):
         armored_message = armored_message.encode("ascii")
     return run_gpg(home, "--decrypt", input=armored_message)

@@ -145,3 +145,23 @@ def test_export_log_until_the_last_day_there_is_means_no_end(log_form, tmp_path,
     call_command("export_log", "alices-teas", "--until", "9999-12-31", "-o", str(tmp_path / "e"))
 
     assert "wrote 1 entries" in capsys.readouterr().out
+
+
+def test_export_log_form_named_on_two_domains_must_say_which(merchant, log_form):
+    from django.core.management.base import CommandError
+
+    from customers.models import Domain
+    from intake.endpoints import create_endpoint
+
+    other = Domain.objects.create(customer=merchant, name="shop.alices-teas.example")
+    create_endpoint(merchant, domain=other, slug="order", delivery="log")
+
+    with pytest.raises(CommandError) as error:
+        call_command("export_log", "alices-teas", "--form", "order", "-o", "/dev/null")
+    assert str(error.value) == (
+        "several forms are called 'order': say alices-teas.example/order "
+        "or shop.alices-teas.example/order"
+    )
+    call_command(
+        "export_log", "alices-teas", "--form", "shop.alices-teas.example/order", "-o", "/dev/null"
+    )

@@ -14,6 +14,20 @@ def parse_date(value):
         raise CommandError(f"{value!r} is not a date; write it as YYYY-MM-DD")
 
 
+def find_form(customer, name):
+    domain, _, slug = name.rpartition("/")
+    forms = customer.form_endpoints.filter(slug=slug)
+    if domain:
+        forms = forms.filter(domain__name=domain.lower())
+    found = list(forms.select_related("domain")[:2])
+    if not found:
+        raise CommandError(f"{customer.slug} has no form {name!r}")
+    if len(found) > 1:
+        choices = " or ".join(str(form) for form in found)
+        raise CommandError(f"several forms are called {slug!r}: say {choices}")
+    return found[0]
+
+
 class Command(StaffCommand):
     help = (
         "Write a customer's encrypted log entries in a date range to one file of "
@@ -22,7 +36,9 @@ class Command(StaffCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("customer", metavar="SLUG")
-        parser.add_argument("--form", metavar="S")
+        parser.add_argument(
+            "--form", metavar="S", help="the form's slug, or DOMAIN/SLUG when several share it"
+        )
         parser.add_argument("--since", metavar="DATE")
         parser.add_argument("--until", metavar="DATE")
         parser.add_argument("-o", "--output", required=True, metavar="FILE")
@@ -36,11 +52,7 @@ class Command(StaffCommand):
         customer = Customer.objects.filter(slug=options["customer"]).first()
         if customer is None:
             raise CommandError(f"no customer with the slug {options['customer']!r}")
-        form = None
-        if options["form"]:
-            form = customer.form_endpoints.filter(slug=options["form"]).first()
-            if form is None:
-                raise CommandError(f"{customer.slug} has no form {options['form']!r}")
+        form = find_form(customer, options["form"]) if options["form"] else None
 
         entries = logs.entries(customer, form=form, since=since, until=until)
         try:
