@@ -251,7 +251,13 @@ LOGGING = {
     "loggers": {
         # At DEBUG python-gnupg logs command lines and user IDs.
         "gnupg": {"level": "WARNING"},
-        "django.request": {"handlers": ["mail_admins"], "level": "ERROR"},
+        # Not propagated: Django's own "django" logger mails the admins too,
+        # and one error should make one mail.
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "ERROR",
+            "propagate": False,
+        },
     },
 }
 DEFAULT_EXCEPTION_REPORTER_FILTER = "capepanel.reporting.SafeExceptionReporterFilter"

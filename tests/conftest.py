@@ -39,11 +39,11 @@ def pytest_report_header(config):
     from tests import services
 
     def state(name, url):
-        return f"{name}: {'127.0.0.1' if url else 'not listening, its tests are skipped'}"
+        return f"{name}: {url if url else services.why_absent(name) + '; its tests are skipped'}"
 
+    database = services.postgres_url()
     return [
-        "database: "
-        + ("PostgreSQL on 127.0.0.1" if services.postgres_url() else "SQLite (PostgreSQL absent)"),
+        f"database: {'PostgreSQL at ' + database if database else 'SQLite (PostgreSQL not used)'}",
         state("redis", services.redis_url()),
         state("rabbitmq", services.rabbitmq_url()),
     ]

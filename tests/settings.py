@@ -1,11 +1,18 @@
 """Test settings: the product's settings with a private var/ and, where
 PostgreSQL listens on loopback, a real PostgreSQL database."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
-_var = tempfile.mkdtemp(prefix="capepanel-test-var-")
-os.environ.setdefault("CAPEPANEL_VAR_DIR", _var)
+# A var/ of this run's own, removed when the run ends. Processes the tests
+# start inherit it through CAPEPANEL_TEST_VAR_DIR; a CAPEPANEL_VAR_DIR of the
+# developer's own is never used by tests.
+if not os.environ.get("CAPEPANEL_TEST_VAR_DIR"):
+    os.environ["CAPEPANEL_TEST_VAR_DIR"] = tempfile.mkdtemp(prefix="capepanel-test-var-")
+    atexit.register(shutil.rmtree, os.environ["CAPEPANEL_TEST_VAR_DIR"], ignore_errors=True)
+os.environ["CAPEPANEL_VAR_DIR"] = os.environ["CAPEPANEL_TEST_VAR_DIR"]
 # Workers the tests start inherit this, so they consume this run's queue only.
 os.environ.setdefault("CELERY_QUEUE", f"capepanel-test-{os.getpid()}")
 

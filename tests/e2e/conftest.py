@@ -38,11 +38,16 @@ def database_url():
     return f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture(params=list(BROKERS))
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=[] if name == "filesystem" else [pytest.mark.services])
+        for name in BROKERS
+    ]
+)
 def broker_url(request):
     url = BROKERS[request.param]()
-    if url is None:
-        pytest.skip(f"{request.param} is not listening on 127.0.0.1")
+    if not url:
+        pytest.skip(services.why_absent(request.param))
     return url
 
 

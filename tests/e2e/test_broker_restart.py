@@ -12,7 +12,7 @@ from tests.e2e.conftest import Worker, wait_for
 from tests.intake.conftest import free_port
 from tests.storage import use_log_storage
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 class PrivateRedis:

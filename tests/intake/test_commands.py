@@ -20,7 +20,12 @@ def run(*args):
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "CAPEPANEL_TEST_VAR_DIR": str(settings.VAR_DIR),
+            "TEST_DATABASE": "sqlite",  # this command fails before it needs one
+        },
     )
 
 
