@@ -84,7 +84,7 @@ def customer_detail(request, slug):
         "members": customer.memberships.select_related("user"),
         "invitations": customer.invitations.filter(accepted_at__isnull=True),
         "events": customer.audit_events.select_related("actor")[:30],
-        "invite_form": InviteForm(initial={"role": "owner"}),
+        "invite_form": InviteForm(),  # read-only unless staff choose otherwise
     }
     return render(request, "staff/customer.html", context)
 
