@@ -103,6 +103,6 @@ def _retire(key, *, actor, at):
 
 
 def _release_held(customer_id):
-    from intake.tasks import release_held  # intake depends on customers, not back
+    from intake.queueing import queue_release  # intake depends on customers, not back
 
-    release_held.delay(customer_id)
+    queue_release(customer_id)

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers import audit, openpgp
-from intake import delivery, notices, sealing
+from customers.models import Customer
+from intake import delivery, notices, queueing, sealing
 from intake.documents import build_test_document
 from intake.models import FormEndpoint, Submission
 
@@ -46,54 +47,67 @@ def _locked(submission_id):
 
 
 def encrypt(submission_id):
-    held = False
-    with transaction.atomic():
-        submission = _locked(submission_id)
-        if submission is None:
-            logger.warning("submission %s does not exist; nothing to do", submission_id)
-            return None
-        if submission.status != Status.RECEIVED:
-            return submission.status
+    """Encrypt a received submission to its customer's active key.
 
-        customer = submission.endpoint.customer
-        key = customer.active_key()
-        if key is None:
-            submission.status = Status.HELD
-            submission.last_error = "The customer has no usable OpenPGP key."
-            submission.updated_at = timezone.now()
-            submission.save(update_fields=["status", "last_error", "updated_at"])
-            held = True
-        else:
-            plaintext = sealing.unseal(submission.sealed)
-            submission.ciphertext = openpgp.encrypt(plaintext, key.armored, key.fingerprint)
-            del plaintext
-            submission.sealed = None
-            submission.key_fingerprint = key.fingerprint
-            submission.status = Status.ENCRYPTED
-            submission.encrypted_at = submission.updated_at = timezone.now()
-            submission.save(
-                update_fields=[
-                    "ciphertext",
-                    "sealed",
-                    "key_fingerprint",
-                    "status",
-                    "encrypted_at",
-                    "updated_at",
-                ]
-            )
-    if held:
-        logger.warning("submission %s held: %s has no usable key", submission_id, customer.slug)
-        notices.submission_held(customer)
-        return Status.HELD
+    gpg runs outside any transaction, so that no lock is held while it works
+    (on SQLite a lock would stop every visitor's post meanwhile). The result
+    is stored only if the submission is still `received`; when two workers
+    race, the first to store wins and the other's ciphertext is dropped.
+    """
+    submission = (
+        Submission.objects.select_related("endpoint__customer").filter(pk=submission_id).first()
+    )
+    if submission is None:
+        logger.warning("submission %s does not exist; nothing to do", submission_id)
+        return None
+    if submission.status != Status.RECEIVED:
+        return submission.status
+
+    customer = submission.endpoint.customer
+    key = customer.active_key()
+    if key is None:
+        return _hold(submission, customer)
+    ciphertext = openpgp.encrypt(sealing.unseal(submission.sealed), key.armored, key.fingerprint)
+
+    now = timezone.now()
+    stored = Submission.objects.filter(pk=submission_id, status=Status.RECEIVED).update(
+        ciphertext=ciphertext,
+        sealed=None,
+        key_fingerprint=key.fingerprint,
+        status=Status.ENCRYPTED,
+        encrypted_at=now,
+        updated_at=now,
+    )
+    if not stored:
+        return Submission.objects.get(pk=submission_id).status
     logger.info("submission %s encrypted to %s", submission_id, key.fingerprint)
     return Status.ENCRYPTED
 
 
+def _hold(submission, customer):
+    held = Submission.objects.filter(pk=submission.pk, status=Status.RECEIVED).update(
+        status=Status.HELD,
+        last_error="The customer has no usable OpenPGP key.",
+        updated_at=timezone.now(),
+    )
+    if held:
+        logger.warning("submission %s held: %s has no usable key", submission.pk, customer.slug)
+        notices.submission_held(customer)
+    return Status.HELD
+
+
 def deliver(submission_id):
+    """Deliver an encrypted submission to its form's log or recipients.
+
+    Unlike encryption, delivery happens with the row locked: the lock is what
+    makes two workers reaching one submission deliver it once.
+    """
     with transaction.atomic():
         submission = _locked(submission_id)
-        if submission is None or submission.status != Status.ENCRYPTED:
-            return submission and submission.status
+        if submission is None:
+            return None
+        if submission.status != Status.ENCRYPTED:
+            return submission.status
 
         endpoint = submission.endpoint
         if endpoint.delivery == FormEndpoint.Delivery.EMAIL:
@@ -171,10 +185,8 @@ def mark_failed(submission_id, reason):
 
 
 def _requeue(submissions):
-    from intake.receiving import queue
-
     for submission_id in submissions:
-        transaction.on_commit(lambda sid=submission_id: queue(sid))
+        transaction.on_commit(lambda sid=submission_id: queueing.queue_submission(sid))
 
 
 def redeliver(submission, *, actor=None):
@@ -215,11 +227,18 @@ def release_held(customer):
 
 
 def requeue_overdue():
-    """Queue submissions whose broker message was lost or whose worker died."""
+    """Queue submissions whose broker message was lost or whose worker died,
+    and release held ones whose customer has a usable key by now (in case the
+    release asked for when the key arrived was lost or came too early)."""
+    for customer in Customer.objects.filter(
+        form_endpoints__submissions__status=Status.HELD
+    ).distinct():
+        if customer.active_key() is not None:
+            release_held(customer)
     overdue = list(
-        Submission.objects.overdue(settings.INTAKE_SWEEP_AFTER_SECONDS).values_list(
-            "pk", flat=True
-        )[:1000]
+        Submission.objects.overdue(settings.INTAKE_SWEEP_AFTER_SECONDS)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:1000]
     )
     with transaction.atomic():
         # Pushed forward so the next sweep does not queue them again at once.

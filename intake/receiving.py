@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from intake import parsing, sealing
+from intake import parsing, queueing, sealing
 from intake.documents import build_document
 from intake.models import FormEndpoint, Submission
 
@@ -167,7 +167,7 @@ def accept(endpoint, *, fields, files, client_address):
     submission.size_bytes = len(document)
     with transaction.atomic():
         submission.save(force_insert=True)
-        transaction.on_commit(lambda: queue(submission.pk))
+        transaction.on_commit(lambda: queueing.queue_submission(submission.pk))
     logger.info(
         "submission %s received for %s (%d bytes, %d files)",
         submission.pk,
@@ -176,24 +176,3 @@ def accept(endpoint, *, fields, files, client_address):
         len(files),
     )
     return submission
-
-
-def queue(submission_id):
-    """Hand a submission to the workers. If the broker is down the submission
-    stays safely stored and the periodic sweep queues it later; the visitor is
-    not kept waiting while Celery retries the connection."""
-    from capepanel.celery import app
-    from intake.tasks import encrypt_and_deliver
-
-    try:
-        with app.pool.acquire(block=True, timeout=5) as connection:
-            connection.ensure_connection(max_retries=0)
-            encrypt_and_deliver.apply_async(
-                args=[str(submission_id)], connection=connection, retry=False
-            )
-    except Exception as exc:  # noqa: BLE001 - any broker fault; the sweep recovers
-        logger.warning(
-            "submission %s stored but not queued (%s); the sweep will queue it",
-            submission_id,
-            type(exc).__name__,
-        )

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from customers.keys import add_key
 from customers.models import Membership
 from customers.onboarding import onboard_customer
-from intake import pipeline, receiving
+from intake import pipeline, queueing, receiving
 from intake.endpoints import create_endpoint
 from tests.browser.conftest import PHONE, screenshot
 from tests.storage import use_log_storage
@@ -48,7 +48,7 @@ OVERFLOW = """() => {
 @pytest.fixture
 def shop(db, merchant_keypair, settings, tmp_path, monkeypatch):
     use_log_storage(settings, tmp_path / "intake-log")
-    monkeypatch.setattr(receiving, "queue", lambda submission_id: None)
+    monkeypatch.setattr(queueing, "queue_submission", lambda submission_id: None)
     user_model = get_user_model()
     user_model.objects.create_user(
         username=STAFF[0], email=STAFF[0], password=STAFF[1], is_staff=True

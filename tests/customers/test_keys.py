@@ -9,11 +9,11 @@ from customers.openpgp import KeyRejected
 
 @pytest.fixture
 def queued_releases(monkeypatch):
-    """Customer ids that intake.tasks.release_held was queued for."""
-    from intake.tasks import release_held
+    """Customer ids whose held submissions were queued for release."""
+    from intake import queueing
 
     queued = []
-    monkeypatch.setattr(release_held, "delay", queued.append)
+    monkeypatch.setattr(queueing, "queue_release", queued.append)
     return queued
 
 

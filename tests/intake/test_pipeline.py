@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from customers.keys import add_key
-from intake import pipeline, receiving
+from intake import pipeline, queueing, receiving, tasks
 from intake.models import Submission
 from intake.storage import intake_log
 from intake.tasks import encrypt_and_deliver
@@ -68,7 +68,12 @@ def test_log_entry_is_written_once_when_a_repeat_finds_it_there(log_form):
 
 
 def test_without_a_key_the_submission_is_held_then_delivered_once_a_key_arrives(
-    log_form, merchant, merchant_keypair, other_keypair, django_capture_on_commit_callbacks
+    log_form,
+    merchant,
+    merchant_keypair,
+    other_keypair,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     submission = receive(log_form, name="Zoë")
     merchant.public_keys.update(status="retired")
@@ -86,10 +91,13 @@ def test_without_a_key_the_submission_is_held_then_delivered_once_a_key_arrives(
     pipeline.process(receive(log_form, name="another").pk)
     assert len(mail.outbox) == 1
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    released = []
+    monkeypatch.setattr(queueing, "queue_release", released.append)
+    with django_capture_on_commit_callbacks(execute=True):
         add_key(merchant, other_keypair.armored_public.encode())
-    assert callbacks, "adding a key schedules the release of held submissions"
-    pipeline.release_held(merchant)
+    assert released == [merchant.pk], "adding a key asks the workers to release"
+    # What the worker's release_held task does with that:
+    assert tasks.release_held.apply(args=[merchant.pk]).get() == 2
 
     assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
     submission.refresh_from_db()
@@ -153,7 +161,7 @@ def test_sweep_requeues_submissions_whose_task_never_ran(
     log_form, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(receiving, "queue", queued.append)
+    monkeypatch.setattr(queueing, "queue_submission", queued.append)
     lost = receive(log_form, name="lost")
     fresh = receive(log_form, name="fresh")
     Submission.objects.filter(pk=lost.pk).update(due_at=timezone.now() - timedelta(hours=1))
@@ -242,3 +250,46 @@ def test_an_unexpected_fault_is_counted_and_retried_not_looped_unseen(
     assert submission.status == Submission.Status.FAILED
     assert submission.last_error == "unexpected fault: KeyError"
     assert "secret detail" not in caplog.text
+
+
+def test_sweep_releases_held_submissions_whose_release_was_lost(
+    log_form, merchant, other_keypair, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(queueing, "queue_release", lambda customer_id: False)  # broker down
+    monkeypatch.setattr(queueing, "queue_submission", lambda submission_id: False)
+    submission = receive(log_form, name="Zoë")
+    merchant.public_keys.update(status="retired")
+    assert pipeline.process(submission.pk) == Submission.Status.HELD
+    add_key(merchant, other_keypair.armored_public.encode())
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.HELD
+
+    pipeline.requeue_overdue()
+
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.RECEIVED
+    assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
+
+
+def test_sweep_leaves_held_submissions_alone_while_there_is_no_key(log_form, merchant):
+    submission = receive(log_form, name="Zoë")
+    merchant.public_keys.update(status="retired")
+    pipeline.process(submission.pk)
+
+    pipeline.requeue_overdue()
+
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.HELD
+
+
+def test_queueing_with_the_broker_down_answers_at_once_and_says_so(settings, caplog):
+    from capepanel.celery import app
+    from tests.e2e.conftest import _forget_connections
+    from tests.intake.conftest import free_port
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    _forget_connections()
+    try:
+        assert queueing.queue_release(42) is False
+    finally:
+        app.conf.broker_url = saved
+        _forget_connections()
+    assert "intake.tasks.release_held 42 not queued" in caplog.text
