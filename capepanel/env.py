@@ -47,7 +47,8 @@ def env_int(name, default):
 
 
 def env_list(name, default=()):
-    raw = os.environ.get(name)
-    if raw is None:
+    """Comma-separated values, from NAME or the file named by NAME_FILE."""
+    if name not in os.environ and f"{name}_FILE" not in os.environ:
         return list(default)
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    raw = env_str(name)
+    return [item.strip() for item in raw.replace("\n", ",").split(",") if item.strip()]

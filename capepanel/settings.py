@@ -178,6 +178,9 @@ ADMINS = [("Operators", addr) for addr in env_list("ADMIN_EMAILS", [])]
 INTAKE_SEALING_KEYS = env_list("INTAKE_SEALING_KEYS", []) or [
     local_secret(VAR_DIR, "sealing_key", kind="fernet")
 ]
+# Whether the keys came from the deployment rather than var/: a web process
+# and a worker on different machines must share them (see intake.checks).
+INTAKE_SEALING_KEYS_CONFIGURED = bool(env_list("INTAKE_SEALING_KEYS", []))
 INTAKE_MAX_BODY_BYTES = env_int("INTAKE_MAX_BODY_BYTES", 10 * 1024 * 1024)
 INTAKE_MAX_FIELDS = env_int("INTAKE_MAX_FIELDS", 500)
 INTAKE_RATE_LIMIT_PER_MINUTE = env_int("INTAKE_RATE_LIMIT_PER_MINUTE", 60)
