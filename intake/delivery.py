@@ -46,12 +46,21 @@ def describe_failure(exc):
 
 
 def write_log_entry(name, armored_message):
-    """Store one armored message under `name`, once."""
+    """Store one armored message under `name`, once.
+
+    An object already there is kept when it holds this very message (a repeat
+    after a crash); one that differs was cut short by a crash while writing,
+    and is written again.
+    """
     storage = intake_log()
+    content = armored_message.encode("ascii")
     try:
         if storage.exists(name):
-            return name
-        saved = storage.save(name, ContentFile(armored_message.encode("ascii")))
+            with storage.open(name, "rb") as existing:
+                if existing.read() == content:
+                    return name
+            storage.delete(name)
+        saved = storage.save(name, ContentFile(content))
         if saved != name:
             # The storage picked another name because one appeared meanwhile;
             # the copy is redundant, so it goes, and the entry counts as written.

@@ -5,9 +5,7 @@ which `gpg --decrypt` reads in turn on the merchant's own machine.
 """
 
 import logging
-from datetime import date, datetime, time, timedelta
-
-from django.utils import timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from intake.models import Submission
 from intake.storage import intake_log
@@ -16,11 +14,12 @@ logger = logging.getLogger(__name__)
 
 
 def _start_of(day):
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    # Days are UTC days, as in the log's folder names (intake.delivery.log_name).
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def entries(customer, *, form=None, since=None, until=None):
-    """Delivered log entries, newest first. since/until are dates, inclusive."""
+    """Delivered log entries, newest first. since/until are UTC dates, inclusive."""
     queryset = Submission.objects.filter(
         endpoint__customer=customer, status=Submission.Status.DELIVERED
     ).exclude(log_name="")

@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -182,6 +183,7 @@ def mark_failed(submission_id, reason):
         )
     if updated:
         logger.error("submission %s failed: %s", submission_id, reason)
+        notices.delivery_failing(Submission.objects.get(pk=submission_id))
 
 
 def _requeue(submissions):
@@ -190,15 +192,21 @@ def _requeue(submissions):
 
 
 def redeliver(submission, *, actor=None):
-    """Send a failed or held submission through the pipeline again."""
+    """Send a failed or held submission through the pipeline again.
+
+    Raises ValidationError, in words for the page, for any other submission."""
     with transaction.atomic():
         submission = _locked(submission.pk)
         if submission.status not in (Status.FAILED, Status.HELD):
-            return submission
+            raise ValidationError(
+                f"This submission is {submission.get_status_display().lower()}: "
+                "only failed or held submissions can be delivered again."
+            )
         submission.status = Status.ENCRYPTED if submission.ciphertext else Status.RECEIVED
         submission.attempts = 0
+        submission.last_error = ""
         submission.due_at = submission.updated_at = timezone.now()
-        submission.save(update_fields=["status", "attempts", "due_at", "updated_at"])
+        submission.save(update_fields=["status", "attempts", "last_error", "due_at", "updated_at"])
         audit.record(
             "submission.redelivered",
             actor=actor,

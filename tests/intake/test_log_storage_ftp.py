@@ -48,6 +48,9 @@ def test_entry_lands_on_the_ftp_server_once_and_decrypts(log_form, ftp_log, merc
 
     # A repeat finds the object there and leaves it alone.
     before = stored.stat().st_mtime_ns
-    assert pipeline.delivery.write_log_entry(submission.log_name, "other") == submission.log_name
+    assert (
+        pipeline.delivery.write_log_entry(submission.log_name, submission.ciphertext)
+        == submission.log_name
+    )
     assert stored.stat().st_mtime_ns == before
     assert list(stored.parent.iterdir()) == [stored]

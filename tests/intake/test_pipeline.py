@@ -293,3 +293,43 @@ def test_queueing_with_the_broker_down_answers_at_once_and_says_so(settings, cap
         app.conf.broker_url = saved
         _forget_connections()
     assert "intake.tasks.release_held 42 not queued" in caplog.text
+
+
+def test_a_log_entry_cut_short_by_a_crash_is_written_again_whole(log_form, merchant_keypair):
+    submission = receive(log_form, name="Zoë")
+    pipeline.encrypt(submission.pk)
+    submission.refresh_from_db()
+    name = pipeline.delivery.log_name(submission)
+    from django.core.files.base import ContentFile
+
+    intake_log().save(name, ContentFile(submission.ciphertext[:40].encode()))  # a torn write
+
+    assert pipeline.deliver(submission.pk) == Submission.Status.DELIVERED
+    with intake_log().open(name, "rb") as handle:
+        assert json.loads(decrypt(merchant_keypair, handle.read()))["fields"]["name"] == ["Zoë"]
+
+
+def test_only_failed_or_held_submissions_can_be_delivered_again(log_form):
+    from django.core.exceptions import ValidationError
+
+    submission = receive(log_form, name="Zoë")
+    pipeline.process(submission.pk)
+
+    with pytest.raises(ValidationError) as refused:
+        pipeline.redeliver(submission)
+    assert refused.value.messages == [
+        "This submission is delivered: only failed or held submissions can be delivered again."
+    ]
+
+
+def test_a_submission_no_retry_can_mend_tells_the_merchant(log_form, settings):
+    from cryptography.fernet import Fernet
+
+    submission = receive(log_form, name="Zoë")
+    settings.INTAKE_SEALING_KEYS = [Fernet.generate_key().decode()]
+
+    encrypt_and_deliver.apply(args=[str(submission.pk)])
+
+    [notice] = mail.outbox
+    assert "could not be delivered" in notice.subject
+    assert "sealing key" in notice.body

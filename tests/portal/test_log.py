@@ -138,3 +138,15 @@ def test_log_until_the_last_day_there_is_is_not_an_error(client, alice):
     download = client.get("/c/alices-teas/log/download/", {"until": "9999-12-31"})
     assert page.status_code == 200
     assert download.status_code == 302  # nothing in range yet: back to the log, in words
+
+
+def test_delivering_again_a_delivered_submission_says_why_not(client, alice, alice_form):
+    delivered = make_submission(alice_form, "delivered")
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("portal:redeliver", args=["alices-teas", delivered.pk]), follow=True
+    )
+
+    assert b"only failed or held submissions can be delivered again" in response.content
+    assert b"queued for delivery again" not in response.content
