@@ -108,7 +108,6 @@ class PGPMIMEMessage(EmailMessage):
         envelope["To"] = ", ".join(self.to)
         envelope["Date"] = formatdate(localtime=False)
         envelope["Message-ID"] = self.message_id
-        envelope["MIME-Version"] = "1.0"
         return envelope
 
 

@@ -5,7 +5,9 @@ readable by a person in a text editor and easy to load into a program.
 """
 
 import base64
+import email.policy
 import json
+from email.mime.text import MIMEText
 
 FORMAT_VERSION = 1
 
@@ -49,3 +51,12 @@ def build_test_document(*, customer, target, sent_at):
         "encrypts for you.",
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def as_mime_entity(document, *, submission_id):
+    """The document as the MIME entity RFC 3156 wants inside an encrypted
+    e-mail, so that mail clients show it once decrypted: UTF-8 text,
+    base64-encoded, named for saving."""
+    part = MIMEText(document.decode("utf-8"), "plain", "utf-8")
+    part["Content-Disposition"] = f'inline; filename="submission-{submission_id}.json"'
+    return part.as_bytes(policy=email.policy.SMTP)

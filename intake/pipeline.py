@@ -15,7 +15,7 @@ from django.utils import timezone
 from customers import audit, openpgp
 from customers.models import Customer
 from intake import delivery, notices, queueing, sealing
-from intake.documents import build_test_document
+from intake.documents import as_mime_entity, build_test_document
 from intake.models import FormEndpoint, Submission
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,10 @@ def encrypt(submission_id):
     key = customer.active_key()
     if key is None:
         return _hold(submission, customer)
-    ciphertext = openpgp.encrypt(sealing.unseal(submission.sealed), key.armored, key.fingerprint)
+    plaintext = sealing.unseal(submission.sealed)
+    if submission.endpoint.delivery == FormEndpoint.Delivery.EMAIL:
+        plaintext = as_mime_entity(plaintext, submission_id=submission.pk)
+    ciphertext = openpgp.encrypt(plaintext, key.armored, key.fingerprint)
 
     now = timezone.now()
     stored = Submission.objects.filter(pk=submission_id, status=Status.RECEIVED).update(

@@ -40,6 +40,15 @@ def test_mail_is_pgp_mime_reveals_nothing_and_decrypts(mail_form, smtp_server, m
     assert "injected" not in headers and "evil" not in headers
     assert b"marker-7f3c1a" not in raw
 
-    document = json.loads(decrypt(merchant_keypair, armored))
+    assert parsed.get_all("MIME-Version") == ["1.0"]
+    # Decrypted, it is the MIME entity RFC 3156 asks for, holding the document.
+    entity = email.message_from_bytes(
+        decrypt(merchant_keypair, armored), policy=email.policy.default
+    )
+    assert entity.get_content_type() == "text/plain"
+    assert entity.get_content_charset() == "utf-8"
+    assert entity.get_filename() == f"submission-{submission.pk}.json"
+    assert not entity.defects
+    document = json.loads(entity.get_content())
     assert document["fields"]["name"] == [MARKER]
     assert document["fields"]["note"] == ["Subject: injected\r\nBcc: x@evil.example"]
