@@ -1,7 +1,8 @@
 """The Django admin for customers.
 
-Keys, invitations and the audit trail change only through the domain
-functions (which check and audit), so here they are read-only.
+Everything here changes only through the domain functions and the staff
+pages, which check and audit each change (a domain moved by hand would leave
+its forms with the old customer), so the admin is for looking, not editing.
 """
 
 from django.contrib import admin
@@ -27,19 +28,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class DomainInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DomainInline(ReadOnlyInline):
     model = Domain
-    extra = 0
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = Membership
-    extra = 0
-    autocomplete_fields = ("user",)
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("name", "slug", "contact_email", "created_at")
     search_fields = ("name", "slug", "contact_email", "domains__name")
     readonly_fields = ("slug", "created_at")
@@ -47,18 +58,17 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(ReadOnlyAdmin):
     list_display = ("name", "customer")
     search_fields = ("name", "customer__name")
     list_select_related = ("customer",)
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ("user", "customer", "role")
     list_filter = ("role",)
     search_fields = ("user__username", "customer__name")
-    autocomplete_fields = ("user", "customer")
 
 
 @admin.register(PublicKey)

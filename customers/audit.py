@@ -18,11 +18,13 @@ def record(action, *, actor=None, customer=None, detail=""):
         customer=customer,
         detail=detail[:500],
     )
+    # The detail stays in the database, shown to staff and owners; log lines
+    # carry identifiers only (details can name e-mail addresses).
     logger.info(
-        "audit %s customer=%s actor=%s %s",
+        "audit %s event=%s customer=%s actor=%s",
         action,
+        event.pk,
         customer.slug if customer else "-",
         event.actor_id or "-",
-        detail,
     )
     return event

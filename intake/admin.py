@@ -7,6 +7,7 @@ and thank-you addresses; staff may only switch one off here.
 
 from django.contrib import admin
 
+from intake.endpoints import update_endpoint
 from intake.models import FormEndpoint, Submission
 
 
@@ -32,6 +33,10 @@ class FormEndpointAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # Through the domain function, so that switching a form off is audited.
+        update_endpoint(obj, actor=request.user, enabled=obj.enabled)
 
 
 @admin.register(Submission)

@@ -12,20 +12,13 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from customers.notices import owner_addresses
+
 logger = logging.getLogger(__name__)
 
 
-def recipients_for(customer):
-    owners = [
-        m.user.email
-        for m in customer.memberships.select_related("user").filter(role="owner")
-        if m.user.email
-    ]
-    return owners or ([customer.contact_email] if customer.contact_email else [])
-
-
 def _send_once_a_day(customer, kind, subject, context):
-    to = recipients_for(customer)
+    to = owner_addresses(customer)
     if not to:
         return False
     key = f"notice:{kind}:{customer.pk}:{timezone.now():%Y-%m-%d}"

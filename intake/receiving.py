@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from intake import parsing, queueing, sealing
@@ -66,7 +67,9 @@ def check_size(request, endpoint):
     except ValueError:
         raise Refused(400, "The request's Content-Length is not a number.")
     if length > limit:
-        raise Refused(413, f"The submission is larger than this form accepts ({limit} bytes).")
+        raise Refused(
+            413, f"The submission is larger than this form accepts ({filesizeformat(limit)})."
+        )
 
 
 def check_content_type(request):

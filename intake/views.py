@@ -2,6 +2,7 @@ import uuid
 
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET
@@ -45,6 +46,8 @@ def receive(request, domain, slug):
         response = _refusal(request, refused)
         if refused.status == 405:
             response["Allow"] = "POST"
+        elif refused.status in (429, 503):
+            response["Retry-After"] = "60" if refused.status == 429 else "3600"
         return response
 
     if receiving.is_honeypot_filled(fields, files):
@@ -60,7 +63,7 @@ def receive(request, domain, slug):
             {"id": str(submission_id), "status": "received"},
             status=202,
         )
-    return HttpResponseRedirect(endpoint.redirect_url or "/f/thanks/", status=303)
+    return HttpResponseRedirect(endpoint.redirect_url or reverse("intake:thanks"), status=303)
 
 
 @require_GET

@@ -106,7 +106,7 @@ def test_body_larger_than_the_endpoint_limit_is_413(client, log_form):
     log_form.save()
     response = client.post(URL, {"essay": "x" * 5000})
     assert response.status_code == 413
-    assert b"larger than this form accepts" in response.content
+    assert "larger than this form accepts (2.0\xa0KB)" in response.content.decode()
     assert not Submission.objects.exists()
 
 
@@ -152,6 +152,7 @@ def test_customer_without_usable_key_gets_503_and_nothing_is_stored(client, log_
     merchant.public_keys.update(status="retired")
     response = client.post(URL, {"a": "b"})
     assert response.status_code == 503
+    assert response["Retry-After"] == "3600"
     assert not Submission.objects.exists()
 
 
