@@ -170,3 +170,22 @@ def test_export_log_form_named_on_two_domains_must_say_which(merchant, log_form)
     call_command(
         "export_log", "alices-teas", "--form", "shop.alices-teas.example/order", "-o", "/dev/null"
     )
+
+
+def test_export_log_to_an_unwritable_place_leaves_nothing_behind(log_form, tmp_path):
+    from django.core.management.base import CommandError
+
+    target = tmp_path / "no-such-folder" / "export.asc"
+    with pytest.raises(CommandError) as error:
+        call_command("export_log", "alices-teas", "-o", str(target))
+    assert str(error.value) == f"cannot write {target}: No such file or directory"
+    assert not target.parent.exists()
+
+
+def test_export_log_is_audited(log_form, tmp_path):
+    from customers.models import AuditEvent
+
+    call_command("export_log", "alices-teas", "-o", str(tmp_path / "e.asc"))
+
+    event = AuditEvent.objects.get(action="log.exported")
+    assert event.detail == "0 entries, form=all, from=start, to=now"

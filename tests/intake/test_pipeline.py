@@ -180,10 +180,24 @@ def test_sweep_requeues_submissions_whose_task_never_ran(
 def test_test_documents_go_to_every_enabled_form(
     log_form, mail_form, smtp_server, merchant_keypair
 ):
+    from intake.endpoints import create_endpoint
+
+    create_endpoint(
+        log_form.customer,
+        domain=log_form.domain,
+        slug="retired-form",
+        delivery="log",
+        enabled=False,
+    )
+
     targets = pipeline.send_test(log_form.customer)
 
-    assert len(targets) == 2
+    assert targets == [
+        "e-mail to orders@alices-teas.example (alices-teas.example/contact)",
+        "log of alices-teas.example/order",
+    ]
     tests = Submission.objects.filter(is_test=True)
+    assert {s.endpoint.slug for s in tests} == {"contact", "order"}
     for submission in tests:
         assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
     [message] = smtp_server.messages

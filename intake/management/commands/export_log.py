@@ -1,7 +1,10 @@
+import os
 from datetime import date
+from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from customers import audit
 from customers.management import StaffCommand
 from customers.models import Customer
 from intake import logs
@@ -55,9 +58,21 @@ class Command(StaffCommand):
         form = find_form(customer, options["form"]) if options["form"] else None
 
         entries = logs.entries(customer, form=form, since=since, until=until)
+        output = Path(options["output"])
+        # Written aside and renamed into place, so that a failure half way
+        # leaves no partial export behind.
+        partial = output.with_name(f".{output.name}.partial")
         try:
-            with open(options["output"], "wb") as out:
+            with open(partial, "wb") as out:
                 count = logs.write_range(out, entries)
+            os.replace(partial, output)
         except OSError as exc:
-            raise CommandError(f"cannot write {options['output']}: {exc.strerror}")
-        self.stdout.write(f"wrote {count} entries to {options['output']}")
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {output}: {exc.strerror}")
+        audit.record(
+            "log.exported",
+            customer=customer,
+            detail=f"{count} entries, form={form or 'all'}, from={since or 'start'}, "
+            f"to={until or 'now'}",
+        )
+        self.stdout.write(f"wrote {count} entries to {output}")
