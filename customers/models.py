@@ -1,5 +1,4 @@
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -64,10 +63,6 @@ class PublicKeyQuerySet(models.QuerySet):
         return self.filter(status=PublicKey.Status.ACTIVE).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
         )
-
-    def expiring_within(self, days, at=None):
-        at = at or timezone.now()
-        return self.usable(at).filter(expires_at__lte=at + timedelta(days=days))
 
 
 class PublicKey(models.Model):
