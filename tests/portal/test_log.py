@@ -25,6 +25,16 @@ def test_empty_log_says_what_to_do(client, alice, alice_form):
     assert b"Posts to your forms appear here" in response.content
 
 
+def test_log_page_explains_how_to_decrypt_several_entries(client, amy, alice_form):
+    """GnuPG 2.2 decrypts only the first of concatenated messages: split first."""
+    client.force_login(amy)
+    content = client.get(LOG).content.decode()
+    assert "csplit -z -s -f entry- export.asc" in content
+    assert 'for f in entry-*; do gpg --decrypt "$f"; done' in content
+    assert "--allow-multiple-messages" in content
+    assert "run <code" not in content  # the old advice: one gpg --decrypt on the whole file
+
+
 def test_entries_show_status_and_key_fingerprint(client, amy, alice_form):
     make_submission(alice_form, "delivered", key_fingerprint="ABCD1234" * 5)
     client.force_login(amy)
