@@ -59,6 +59,17 @@ class LinesField(forms.CharField):
                 raise ValidationError(f"“{item}” does not look right.", code="invalid")
 
 
+class BlankTextarea(forms.Textarea):
+    """A text box that never shows what was typed into it again.
+
+    What is pasted into the key box may be a secret key; after a refusal the
+    page must not send it back (into the browser's cache and history).
+    """
+
+    def format_value(self, value):
+        return None
+
+
 class KeyUploadForm(forms.Form):
     key_file = forms.FileField(
         required=False,
@@ -68,7 +79,7 @@ class KeyUploadForm(forms.Form):
     key_text = forms.CharField(
         required=False,
         label="Or paste the key",
-        widget=forms.Textarea(
+        widget=BlankTextarea(
             attrs={"rows": 8, "placeholder": "-----BEGIN PGP PUBLIC KEY BLOCK-----"}
         ),
     )

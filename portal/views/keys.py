@@ -12,6 +12,15 @@ from portal.forms import KeyUploadForm
 from portal.tenancy import merchant_page
 
 
+def _lower_first(reason):
+    """The reason, its first word in lower case if it is a plain capitalised word
+    ("The file …" but not "OpenPGP …"), to follow "This key cannot be used:"."""
+    word = reason.split(" ", 1)[0]
+    if len(word) > 1 and word[0].isupper() and word[1:].isalpha() and word[1:].islower():
+        return reason[0].lower() + reason[1:]
+    return reason
+
+
 def _page(request, tenant, form, status=200):
     keys = tenant.filter(PublicKey)
     context = {
@@ -39,7 +48,7 @@ def add(request, tenant):
     try:
         key = add_key(tenant.customer, form.cleaned_data["data"], actor=request.user)
     except OpenPGPError as exc:  # a rejected key, or gpg failing or timing out
-        form.add_error(None, f"This key cannot be used: {exc.reason}")
+        form.add_error(None, f"This key cannot be used: {_lower_first(exc.reason)}")
         return _page(request, tenant, form, status=400)
     messages.success(
         request,

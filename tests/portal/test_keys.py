@@ -72,8 +72,35 @@ def test_secret_key_material_is_refused(client, alice, alice_new_key):
     client.force_login(alice)
     response = client.post(KEYS, {"key_text": alice_new_key.secret().decode()})
     assert response.status_code == 400
-    assert b"This key cannot be used" in response.content
+    assert b"This key cannot be used: the file contains a secret (private) key" in (
+        response.content
+    )
     assert not PublicKey.objects.filter(fingerprint=alice_new_key.fingerprint).exists()
+
+
+def test_a_refused_paste_is_never_shown_again(client, alice, alice_new_key):
+    """A pasted secret key must not travel back to the browser in the page."""
+    secret = alice_new_key.secret().decode()
+    body = secret.split("\n\n", 1)[1].splitlines()[0]  # a line of the armored key itself
+    client.force_login(alice)
+
+    refused = client.post(KEYS, {"key_text": secret})
+    both = client.post(KEYS, {"key_file": SimpleUploadedFile("k.asc", b"x"), "key_text": secret})
+
+    for response in (refused, both):
+        assert response.status_code == 400
+        content = response.content.decode()
+        assert "PRIVATE KEY BLOCK" not in content
+        assert body not in content
+        assert 'id="id_key_text">\n</textarea>' in content  # the box is there, empty
+
+
+def test_a_refusal_reads_as_one_sentence_after_the_prefix(client, alice):
+    client.force_login(alice)
+    response = client.post(KEYS, {"key_text": "this is my key, honest"})
+    assert b"This key cannot be used: the file is not a readable OpenPGP public key." in (
+        response.content
+    )
 
 
 def test_neither_or_both_inputs_are_explained(client, alice, alice_new_key):
