@@ -32,6 +32,11 @@ merchant_urls = [
     path("keys/", keys.keys, name="keys"),
     path("keys/test/", keys.test, name="send_test"),
     path("keys/<uuid:key_id>/retire/", keys.retire, name="key_retire"),
+    path(
+        "keys/<uuid:key_id>/retire/confirm/",
+        keys.retire_confirm,
+        name="key_retire_confirm",
+    ),
     path("forms/", forms.endpoint_list, name="forms"),
     path("forms/new/", forms.endpoint_create, name="form_create"),
     path("forms/<uuid:endpoint_id>/", forms.endpoint_edit, name="form_edit"),

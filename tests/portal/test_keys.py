@@ -129,6 +129,61 @@ def test_retiring_the_only_key_warns_that_forms_stop(client, alice, alices_teas)
     assert AuditEvent.objects.filter(action="key.retired", actor=alice).exists()
 
 
+def test_retire_asks_first_and_says_forms_will_refuse_posts(client, alice, alice_form):
+    client.force_login(alice)
+    key = alice_form.customer.public_keys.get()
+    confirm = reverse("portal:key_retire_confirm", args=["alices-teas", key.pk])
+    retire = reverse("portal:key_retire", args=["alices-teas", key.pk])
+
+    keys_page = client.get(KEYS).content.decode()
+    assert f'href="{confirm}" id="retire-{key.fingerprint}"' in keys_page
+    assert f'action="{retire}"' not in keys_page  # no one-click retiring
+
+    page = client.get(confirm)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "This is your only usable key" in content
+    assert "your 1 form refuses every new post" in content
+    assert f'<form method="post" action="{retire}"' in content
+    assert 'id="retire-confirm"' in content
+    key.refresh_from_db()
+    assert key.status == "active"  # looking at the page changes nothing
+
+    assert client.get(retire).status_code == 405  # retiring itself stays POST-only
+
+
+def test_retire_confirmation_of_a_retired_key_goes_back(client, alice, alices_teas):
+    key = alices_teas.public_keys.get()
+    key.status = "retired"
+    key.save()
+    client.force_login(alice)
+    response = client.get(
+        reverse("portal:key_retire_confirm", args=["alices-teas", key.pk]), follow=True
+    )
+    assert response.redirect_chain[-1][0] == KEYS
+    assert b"nothing to retire" in response.content
+
+
+def test_members_cannot_open_the_retire_confirmation(client, amy, alices_teas):
+    key = alices_teas.public_keys.get()
+    client.force_login(amy)
+    url = reverse("portal:key_retire_confirm", args=["alices-teas", key.pk])
+    assert client.get(url).status_code == 403
+
+
+def test_uploading_a_retired_key_again_says_it_is_reactivated(client, alice, alice_key):
+    client.force_login(alice)
+    key = PublicKey.objects.get(fingerprint=alice_key.fingerprint)
+    client.post(reverse("portal:key_retire", args=["alices-teas", key.pk]))
+
+    response = client.post(KEYS, {"key_text": alice_key.armored_public}, follow=True)
+
+    assert b"reactivated. New submissions are encrypted to it again." in response.content
+    assert b" added. " not in response.content
+    key.refresh_from_db()
+    assert key.status == "active"
+
+
 def test_members_cannot_upload(client, amy, alice_new_key):
     client.force_login(amy)
     response = client.post(KEYS, {"key_text": alice_new_key.armored_public})
