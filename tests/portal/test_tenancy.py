@@ -14,6 +14,7 @@ MERCHANT_PAGES = [
     ("portal:keys", "post", None),
     ("portal:send_test", "post", None),
     ("portal:key_retire", "post", "key"),
+    ("portal:key_retire_confirm", "get", "key"),
     ("portal:forms", "get", None),
     ("portal:form_create", "get", None),
     ("portal:form_create", "post", None),
