@@ -19,6 +19,7 @@ def endpoint_list(request, tenant):
         "customer": tenant.customer,
         "endpoints": endpoints,
         "has_domains": tenant.customer.domains.exists(),
+        "usable_key": tenant.customer.active_key(),
     }
     return render(request, "portal/forms.html", context)
 

@@ -37,6 +37,21 @@ def test_dashboard_warns_when_no_key_is_usable(client, alice, alices_teas):
     assert b"no usable key" in response.content
 
 
+def test_without_a_usable_key_forms_show_that_they_refuse_posts(client, amy, alice_form):
+    """Not a green "On" while every post is refused for want of a key."""
+    client.force_login(amy)
+    forms_page = reverse("portal:forms", args=["alices-teas"])
+    for url in (DASHBOARD, forms_page):
+        assert b'<span class="badge ok">On</span>' in client.get(url).content
+
+    alice_form.customer.public_keys.update(status="retired")
+
+    for url in (DASHBOARD, forms_page):
+        content = client.get(url).content
+        assert b"Refusing posts: no key" in content
+        assert b'<span class="badge ok">On</span>' not in content
+
+
 def test_dashboard_warns_when_the_key_expires_within_30_days(client, alice, alices_teas):
     alices_teas.public_keys.update(expires_at=timezone.now() + timedelta(days=12, hours=1))
     client.force_login(alice)
