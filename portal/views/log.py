@@ -7,6 +7,7 @@ another, for the merchant to decrypt with their own secret key.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -22,10 +23,23 @@ PAGE_SIZE = 50
 PROBLEMS_SHOWN = 20
 
 
+def _log_forms(tenant):
+    """The forms that can have log entries: those delivering to the log, and any
+    switched to e-mail since, whose earlier entries are still there. E-mail
+    deliveries are not kept in the log, so other forms are not offered."""
+    in_log = Submission.objects.filter(
+        endpoint=OuterRef("pk"), status=Submission.Status.DELIVERED
+    ).exclude(log_name="")
+    return (
+        tenant.filter(FormEndpoint)
+        .filter(Q(delivery=FormEndpoint.Delivery.LOG) | Exists(in_log))
+        .select_related("domain")
+    )
+
+
 def _filtered(request, tenant):
     """The filter form and the entries it selects (None if the form is invalid)."""
-    endpoints = tenant.filter(FormEndpoint).select_related("domain")
-    form = LogFilterForm(request.GET or None, endpoints=endpoints)
+    form = LogFilterForm(request.GET or None, endpoints=_log_forms(tenant))
     if form.is_bound and not form.is_valid():
         return form, None
     data = form.cleaned_data if form.is_bound else {}
@@ -57,6 +71,9 @@ def log(request, tenant):
         "page": page,
         "problems": problems,
         "has_forms": tenant.filter(FormEndpoint).exists(),
+        "email_forms": tenant.filter(FormEndpoint)
+        .filter(delivery=FormEndpoint.Delivery.EMAIL)
+        .exists(),
     }
     return render(request, "portal/log.html", context, status=200 if page is not None else 400)
 

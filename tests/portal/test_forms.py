@@ -81,6 +81,20 @@ def test_email_delivery_with_recipients(client, alice, alices_teas):
     ]
 
 
+def test_an_e_mail_form_says_its_submissions_are_not_in_the_log(client, alice, alice_form):
+    client.force_login(alice)
+    url = reverse("portal:form_edit", args=["alices-teas", alice_form.pk])
+    assert b"See them in the log" in client.get(url).content
+
+    alice_form.delivery = "email"
+    alice_form.recipients = ["shop@alices-teas.example"]
+    alice_form.save()
+
+    content = client.get(url).content
+    assert b"See them in the log" not in content
+    assert b"are not kept in the log" in content
+
+
 def test_email_delivery_without_recipients_is_refused(client, alice, alices_teas):
     client.force_login(alice)
     response = client.post(NEW, form_data(alices_teas, delivery="email"))

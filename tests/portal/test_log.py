@@ -89,6 +89,37 @@ def test_filter_by_form_and_dates(client, alice, alice_form):
     assert f'id="entry-{elsewhere.pk}"'.encode() not in response.content
 
 
+def test_the_filter_offers_only_forms_that_keep_a_log(client, alice, alice_form):
+    customer = alice_form.customer
+    mailed = create_endpoint(
+        customer,
+        domain=alice_form.domain,
+        slug="mailed",
+        delivery="email",
+        recipients=["shop@alices-teas.example"],
+    )
+    switched = create_endpoint(customer, domain=alice_form.domain, slug="switched", delivery="log")
+    make_submission(switched, "delivered")
+    switched.delivery = "email"
+    switched.recipients = ["shop@alices-teas.example"]
+    switched.save()
+    client.force_login(alice)
+
+    response = client.get(LOG)
+
+    content = response.content.decode()
+    assert f'<option value="{alice_form.pk}">' in content
+    assert f'<option value="{switched.pk}">' in content  # its earlier entries are in the log
+    assert f'<option value="{mailed.pk}">' not in content
+    assert "are not kept in the log" in content
+    assert client.get(LOG, {"form": mailed.pk}).status_code == 400
+
+
+def test_the_log_says_nothing_of_e_mail_when_no_form_uses_it(client, alice, alice_form):
+    client.force_login(alice)
+    assert b"not kept in the log" not in client.get(LOG).content
+
+
 def test_dates_the_wrong_way_round_are_explained(client, alice, alice_form):
     client.force_login(alice)
     response = client.get(LOG, {"since": "2026-02-01", "until": "2026-01-01"})
