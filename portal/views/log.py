@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import audit
@@ -78,18 +79,26 @@ def log(request, tenant):
     return render(request, "portal/log.html", context, status=200 if page is not None else 400)
 
 
+def _back_to_log(request, tenant):
+    """To the log page with the same filter, so that the choices are kept."""
+    url = reverse("portal:log", kwargs={"customer_slug": tenant.customer.slug})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
 @merchant_page
 @require_GET
 def download(request, tenant):
     form, entries = _filtered(request, tenant)
     if entries is None:
-        messages.error(request, " ".join(form.non_field_errors()) or "Check the dates.")
-        return redirect("portal:log", customer_slug=tenant.customer.slug)
+        # The log page shows the filter's errors beside its fields.
+        return _back_to_log(request, tenant)
     data = form.cleaned_data if form.is_bound else {}
     count = entries.count()
     if count == 0:
         messages.warning(request, "There are no log entries in that range.")
-        return redirect("portal:log", customer_slug=tenant.customer.slug)
+        return _back_to_log(request, tenant)
 
     since, until = data.get("since"), data.get("until")
     name = "-".join(

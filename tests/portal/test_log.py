@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,8 +151,32 @@ def test_download_is_the_armored_messages_of_the_range(client, amy, alice_form):
 def test_download_of_an_empty_range_goes_back_with_a_message(client, alice, alice_form):
     client.force_login(alice)
     response = client.get(DOWNLOAD, follow=True)
+    assert response.redirect_chain == [(LOG, 302)]
     assert b"no log entries in that range" in response.content
     assert not AuditEvent.objects.filter(action="log.downloaded").exists()
+
+
+def test_download_of_an_empty_range_keeps_the_filter(client, alice, alice_form):
+    client.force_login(alice)
+    query = {"form": str(alice_form.pk), "since": "2026-01-01", "until": "2026-01-31"}
+
+    response = client.get(DOWNLOAD, query, follow=True)
+
+    [(url, status)] = response.redirect_chain
+    assert status == 302
+    assert url.startswith(LOG + "?")
+    assert QueryDict(url.split("?", 1)[1]).dict() == query
+    content = response.content.decode()
+    assert 'value="2026-01-01"' in content and 'value="2026-01-31"' in content
+    assert f'<option value="{alice_form.pk}" selected>' in content
+    assert "no log entries in that range" in content
+
+
+def test_download_with_dates_the_wrong_way_round_shows_the_filter_error(client, alice):
+    client.force_login(alice)
+    response = client.get(DOWNLOAD, {"since": "2026-02-01", "until": "2026-01-01"}, follow=True)
+    assert response.redirect_chain[0][0] == LOG + "?since=2026-02-01&until=2026-01-01"
+    assert response.content.count(b"start date is after the end date") == 1
 
 
 def test_failed_and_held_submissions_can_be_sent_again(client, alice, alice_form):
