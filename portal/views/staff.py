@@ -130,10 +130,14 @@ def redeliver_submission(request, submission_id):
 def audit_log(request):
     events = AuditEvent.objects.select_related("actor", "customer")
     customer_slug = request.GET.get("customer", "")
+    customer = None
     if customer_slug:
         events = events.filter(customer__slug=customer_slug)
+        customer = Customer.objects.filter(slug=customer_slug).first()
     context = {
         "page": Paginator(events, PAGE_SIZE).get_page(request.GET.get("page")),
         "customer_slug": customer_slug,
+        "customer": customer,
+        "show_customer": not customer_slug,  # one customer: no need for the column
     }
     return render(request, "staff/audit.html", context)

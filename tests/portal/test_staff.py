@@ -127,5 +127,19 @@ def test_audit_log_of_all_customers(client, sam, alices_teas, bobs_bakery):
     assert response.status_code == 200
     assert response.content.count(b"key.added") == 2
 
+    assert b"of all customers" in response.content
+
     filtered = client.get(reverse("portal:staff_audit"), {"customer": "bobs-bakery"})
     assert filtered.content.count(b"key.added") == 1
+    content = filtered.content.decode()
+    assert "<h1>Audit log · Bob&#x27;s Bakery</h1>" in content
+    assert "Security-relevant actions concerning" in content
+    assert "of all customers" not in content
+    assert "Show all customers" in content
+
+
+def test_audit_log_of_an_unknown_customer_says_so(client, sam, alices_teas):
+    client.force_login(sam)
+    response = client.get(reverse("portal:staff_audit"), {"customer": "nobody"})
+    assert b"No customer has the slug" in response.content
+    assert b"key.added" not in response.content
