@@ -26,6 +26,9 @@ def home(request):
 @signed_in
 def choose_customer(request):
     member_of = list(memberships(request.user))
+    if not member_of and request.user.is_staff:
+        # Staff reach customers through their own list, not through memberships.
+        return redirect("portal:staff_customers")
     if len(member_of) == 1:
         return redirect("portal:dashboard", customer_slug=member_of[0].customer.slug)
     return render(request, "portal/choose_customer.html", {"memberships": member_of})

@@ -52,6 +52,14 @@ def test_staff_land_on_the_customer_list(client, sam):
     assert response["Location"] == reverse("portal:staff_customers")
 
 
+def test_staff_choosing_a_customer_go_to_the_customer_list(client, sam):
+    """Staff have no memberships; "Ask your provider" is not for them."""
+    client.force_login(sam)
+    response = client.get(reverse("portal:choose_customer"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:staff_customers")
+
+
 def test_wrong_password_is_explained_and_not_audited(client, alice):
     response = client.post(
         reverse("portal:login"), {"username": alice.username, "password": "nope"}
