@@ -167,7 +167,21 @@ class TestInvitation:
         assert again.status_code == 410
         assert b"no longer works" in again.content
         assert b"used already" in again.content
+        assert b">sign in</a> with your e-mail" in again.content
         assert get_user_model().objects.count() == 1
+
+    def test_a_used_link_opened_while_signed_in_points_to_the_dashboard(self, client, alices_teas):
+        invitation = make_invitation(alices_teas)
+        url = reverse("portal:invitation", args=[invitation.token])
+        client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+        again = client.get(url)  # still signed in from accepting it
+
+        assert again.status_code == 410
+        content = again.content.decode()
+        assert "go to your dashboard" in content
+        assert 'id="invitation-home"' in content
+        assert "sign in" not in content.lower()
 
     def test_an_expired_link_is_refused(self, client, alices_teas):
         invitation = make_invitation(alices_teas, expires_at=timezone.now() - timedelta(minutes=1))
