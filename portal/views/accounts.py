@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -67,8 +67,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class ResetForm(PasswordResetForm):
+    """Django's form, its field labelled as everywhere else in the panel."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail"
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset.html"
+    form_class = ResetForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("portal:password_reset_sent")

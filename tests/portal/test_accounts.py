@@ -117,6 +117,11 @@ def test_password_reset_mails_a_link_on_the_public_address(client, alice, settin
     assert alice.check_password(NEW_PASSWORD)
 
 
+def test_password_reset_field_is_labelled_e_mail(client, db):
+    content = client.get(reverse("portal:password_reset")).content.decode()
+    assert '<label for="id_email">E-mail</label>' in content
+
+
 def test_password_reset_for_unknown_address_says_the_same(client, db):
     response = client.post(reverse("portal:password_reset"), {"email": "nobody@example.com"})
     assert response["Location"] == reverse("portal:password_reset_sent")
