@@ -20,6 +20,13 @@ def test_owner_sees_the_key_in_groups_of_four(client, alice, alice_key):
     assert b'id="send-test"' in response.content
 
 
+def test_the_export_hint_names_the_key_as_the_refusals_do(client, alice):
+    client.force_login(alice)
+    content = client.get(KEYS).content.decode()
+    assert "--export</span> FINGERPRINT &gt; key.asc" in content
+    assert "you@example.com" not in content
+
+
 def test_member_sees_keys_but_no_upload_form(client, amy):
     client.force_login(amy)
     response = client.get(KEYS)
