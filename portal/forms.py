@@ -21,8 +21,17 @@ def add_domain_errors(form, error):
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
+    aliases = getattr(form, "domain_fields", {})
     for field, errors in error.error_dict.items():
+        field = aliases.get(field, field)
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _size(n):
+    """Bytes in words for people: 10 MB, 512 KB."""
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB"
+    return f"{n // 1024} KB"
 
 
 def _lines(value):
@@ -107,7 +116,8 @@ class EndpointForm(forms.Form):
     domain = forms.ModelChoiceField(queryset=None, empty_label=None)
     slug = forms.SlugField(
         max_length=60,
-        help_text="The last part of the form's address: letters, digits and hyphens.",
+        help_text="The last part of the form's address: letters, digits, hyphens and underscores.",
+        error_messages={"invalid": "Use only letters, digits, hyphens and underscores."},
     )
     delivery = forms.ChoiceField(
         choices=FormEndpoint.Delivery.choices,
@@ -130,16 +140,20 @@ class EndpointForm(forms.Form):
         "https://www.example.com; one per line. The form's own domain is "
         "always allowed.",
     )
-    max_bytes = forms.IntegerField(
-        label="Size limit (bytes)",
-        min_value=1024,
-        max_value=settings.INTAKE_MAX_BODY_BYTES,
-        initial=1024 * 1024,
-        help_text="The largest post accepted, files included.",
+    max_kb = forms.IntegerField(
+        label="Size limit (KB)",
+        min_value=1,
+        max_value=settings.INTAKE_MAX_BODY_BYTES // 1024,
+        initial=1024,
+        help_text="The largest post accepted, files included, in kilobytes: "
+        f"1024 KB is 1 MB. At most {_size(settings.INTAKE_MAX_BODY_BYTES)}.",
     )
     enabled = forms.BooleanField(
         required=False, initial=True, help_text="Untick to refuse new posts."
     )
+
+    # The domain functions' names for fields this form shows under another.
+    domain_fields = {"max_bytes": "max_kb"}
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,24 +163,34 @@ class EndpointForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("delivery") == "email" and not cleaned.get("recipients"):
             self.add_error("recipients", "E-mail delivery needs at least one address.")
+        # People give kilobytes; the endpoint keeps bytes (and checks them itself).
+        kb = cleaned.pop("max_kb", None)
+        if kb is not None:
+            unchanged = kb == self.initial.get("max_kb") and self.initial.get("max_bytes")
+            cleaned["max_bytes"] = self.initial["max_bytes"] if unchanged else kb * 1024
         return cleaned
 
     @classmethod
     def initial_for(cls, endpoint):
-        return {
+        initial = {
             name: getattr(endpoint, name) for name in cls.base_fields if hasattr(endpoint, name)
         }
+        # A limit that is not a whole number of KB is kept as it is unless changed.
+        initial["max_bytes"] = endpoint.max_bytes
+        initial["max_kb"] = -(-endpoint.max_bytes // 1024)
+        return initial
 
 
 class LogFilterForm(forms.Form):
     form = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="All forms", label="Form"
     )
+    # Log days are UTC days, as the times shown in the log are UTC.
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, endpoints, **kwargs):

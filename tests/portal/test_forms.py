@@ -3,10 +3,12 @@
 import html
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from customers.models import AuditEvent, Domain
 from intake.models import FormEndpoint
+from portal.forms import EndpointForm, add_domain_errors
 
 NEW = reverse("portal:form_create", args=["alices-teas"])
 
@@ -20,7 +22,7 @@ def form_data(customer, **overrides):
         "recipients": "",
         "redirect_url": "",
         "allowed_origins": "",
-        "max_bytes": 1024 * 1024,
+        "max_kb": 1024,
         "enabled": "on",
     }
     data.update(overrides)
@@ -153,7 +155,7 @@ def test_owner_edits_a_form(client, alice, alice_form):
     page = client.get(url)
     assert b'value="contact"' in page.content
 
-    data = form_data(alice_form.customer, slug="contact", max_bytes=4096)
+    data = form_data(alice_form.customer, slug="contact", max_kb=4)
     del data["enabled"]
     response = client.post(url, data)
 
@@ -161,6 +163,55 @@ def test_owner_edits_a_form(client, alice, alice_form):
     alice_form.refresh_from_db()
     assert (alice_form.enabled, alice_form.max_bytes) == (False, 4096)
     assert AuditEvent.objects.filter(action="form.changed").exists()
+
+
+def test_the_size_limit_is_given_in_kb_and_kept_in_bytes(client, alice, alice_form, settings):
+    client.force_login(alice)
+    url = reverse("portal:form_edit", args=["alices-teas", alice_form.pk])
+    page = client.get(url).content.decode()
+    assert "Size limit (KB)" in page
+    assert f'value="{alice_form.max_bytes // 1024}"' in page
+    assert "(bytes)" not in page
+    assert "1.0\xa0MB" in client.get(reverse("portal:forms", args=["alices-teas"])).content.decode()
+
+    too_big = settings.INTAKE_MAX_BODY_BYTES // 1024 + 1
+    refused = client.post(url, form_data(alice_form.customer, slug="contact", max_kb=too_big))
+    assert refused.status_code == 400
+    assert b"less than or equal to" in refused.content
+
+
+def test_an_odd_byte_limit_survives_an_unrelated_edit(client, alice, alice_form):
+    """A limit set elsewhere in bytes is not rounded to KB by saving the form."""
+    alice_form.max_bytes = 1500
+    alice_form.save()
+    client.force_login(alice)
+    url = reverse("portal:form_edit", args=["alices-teas", alice_form.pk])
+    assert b'value="2"' in client.get(url).content  # rounded up for display
+
+    client.post(url, form_data(alice_form.customer, slug="contact", name="Renamed", max_kb=2))
+
+    alice_form.refresh_from_db()
+    assert (alice_form.name, alice_form.max_bytes) == ("Renamed", 1500)
+
+
+def test_the_endpoints_own_size_check_lands_beside_the_field(alices_teas):
+    """intake.endpoints still decides: its "max_bytes" error shows at the KB field."""
+    form = EndpointForm(form_data(alices_teas), customer=alices_teas)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["max_bytes"] == 1024 * 1024
+
+    add_domain_errors(form, ValidationError({"max_bytes": "Too large."}))
+
+    assert form.errors["max_kb"] == ["Too large."]
+
+
+def test_a_bad_slug_is_explained_as_the_help_text_says(client, alice, alices_teas):
+    client.force_login(alice)
+    response = client.post(NEW, form_data(alices_teas, slug="tea order!"))
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Use only letters, digits, hyphens and underscores." in content
+    assert "letters, digits, hyphens and underscores." in content  # the help text
 
 
 def test_member_reads_settings_but_cannot_edit(client, amy, alice_form):

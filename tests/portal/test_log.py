@@ -1,6 +1,6 @@
 """The log page: entries by date, filters, pagination, and the download."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -42,6 +42,22 @@ def test_entries_show_status_and_key_fingerprint(client, amy, alice_form):
     response = client.get(LOG)
     assert b"ABCD 1234 ABCD 1234" in response.content
     assert b"Delivered" in response.content
+
+
+def test_log_times_are_utc_and_say_so(client, amy, alice_form, settings):
+    settings.TIME_ZONE = "Pacific/Auckland"  # a panel set to another zone still shows UTC
+    at = datetime(2026, 3, 1, 23, 30, 5, tzinfo=UTC)
+    entry = make_submission(alice_form, "delivered")
+    held = make_submission(alice_form, "held")
+    Submission.objects.filter(pk__in=[entry.pk, held.pk]).update(received_at=at)
+    client.force_login(amy)
+
+    content = client.get(LOG, {"since": "2026-03-01", "until": "2026-03-01"}).content.decode()
+
+    assert "Sunday 1 March 2026" in content
+    assert ">23:30:05 UTC<" in content
+    assert ">2026-03-01 23:30 UTC<" in content  # the held submission above
+    assert "From (UTC)" in content and "To (UTC)" in content
 
 
 def test_thousands_of_entries_are_paginated(client, alice, alice_form):
