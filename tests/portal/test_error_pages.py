@@ -50,3 +50,14 @@ def test_the_500_page_stands_alone(db, django_assert_num_queries):
     assert "Something went wrong" in content
     assert "/static/capepanel.css" in content
     assert 'class="topbar"' not in content  # not base.html, which needs the user
+
+
+def test_a_stale_or_foreign_form_gets_a_page_that_says_what_to_do(db):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "a@b.example", "password": "x"})
+
+    assert response.status_code == 403
+    assert b"Please try again" in response.content
+    assert b"Nothing was changed" in response.content
