@@ -4,7 +4,8 @@ from django.core.files.storage import FileSystemStorage, storages
 
 
 class LogFileSystemStorage(FileSystemStorage):
-    """Local-disk log storage whose files only the service user can read."""
+    """Local-disk log storage whose files only the service user (and its
+    group, for backups) can read."""
 
     def __init__(self, **options):
         options.setdefault("file_permissions_mode", 0o640)
