@@ -71,9 +71,12 @@ class Command(BaseCommand):
         return f"{settings.PUBLIC_BASE_URL}/invite/{invitation.token}/"
 
     def make_key_pair(self, gnupg_home):
+        # The one place outside customers.openpgp that runs gpg: the product
+        # never makes or holds a secret key, only this demo does, for a person
+        # trying it on their own machine.
         gnupg_home.mkdir(parents=True, exist_ok=True, mode=0o700)
         gpg = [
-            "gpg",
+            settings.GPG_BINARY,
             "--homedir",
             str(gnupg_home),
             "--batch",
