@@ -76,7 +76,7 @@ def read(request):
     kind = media_type(request)
     try:
         if kind == JSON:
-            return _read_json(request.body), []
+            return _read_json(request.body, declared_charset(request)), []
         if kind == URLENCODED:
             return _read_urlencoded(request), []
         return _read_multipart(request)
@@ -120,7 +120,7 @@ def _read_multipart(request):
     # Django decodes every part in one charset and drops, without a word, a
     # part whose headers do not decode; so the text parts are made UTF-8 here
     # first, each decoded on its own, and Django reads them as UTF-8.
-    body = _text_parts_in_utf8(body, boundary, charset)
+    body, named_files = _text_parts_in_utf8(body, boundary, charset)
     parser = MultiPartParser(
         {**request.META, "CONTENT_LENGTH": str(len(body))},
         BytesIO(body),
@@ -134,6 +134,10 @@ def _read_multipart(request):
         for field_name, field_uploads in uploads.lists()
         for upload in field_uploads
     ]
+    if len(files) < named_files:
+        # Django skips a file whose name it cannot make safe ("..", "dir/"),
+        # and the visitor would never know; better to say so.
+        raise Unreadable("A file in the submission has a name that cannot be used; rename it.")
     return fields, files
 
 
@@ -146,12 +150,15 @@ def _boundary(request):
 
 
 _NAMES_A_FILE = re.compile(r";\s*filename\*?\s*=", re.IGNORECASE)
+# What browsers send for a file input left empty; Django skips it, rightly.
+_EMPTY_FILE_NAME = re.compile(r';\s*filename\s*=\s*""', re.IGNORECASE)
 
 
 def _text_parts_in_utf8(body, boundary, charset):
     """The body with each part's headers, and the contents of each part that
-    is not a file, re-encoded from the page's charset to UTF-8. File contents
-    are bytes and stay as they are."""
+    is not a file, re-encoded from the page's charset to UTF-8 (file contents
+    are bytes and stay as they are), and how many parts carry a named file."""
+    named_files = 0
     segments = body.split(b"--" + boundary)
     # segments[0] is the preamble and segments[-1] the closing "--" and
     # epilogue; each one between is CRLF, headers, CRLF CRLF, content, CRLF.
@@ -163,10 +170,12 @@ def _text_parts_in_utf8(body, boundary, charset):
         if not separator:
             continue
         headers = _decode(headers, charset)
-        if not _NAMES_A_FILE.search(headers):
+        if _NAMES_A_FILE.search(headers):
+            named_files += 1 if _EMPTY_FILE_NAME.search(headers) is None else 0
+        else:
             content = _decode(content, charset).encode("utf-8")
         segments[index] = b"\r\n" + headers.encode("utf-8") + separator + content + b"\r\n"
-    return (b"--" + boundary).join(segments)
+    return (b"--" + boundary).join(segments), named_files
 
 
 def _refuse_constant(name):
@@ -195,10 +204,10 @@ def _as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def _read_json(body):
+def _read_json(body, charset=None):
     try:
         data = json.loads(
-            body.decode("utf-8"),
+            body.decode(charset or "utf-8"),
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
             object_pairs_hook=_keep_repeated_names,

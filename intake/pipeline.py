@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers import audit, openpgp
-from customers.models import Customer
+from customers.models import Customer, PublicKey
 from intake import delivery, notices, queueing, sealing
 from intake.documents import as_mime_entity, build_test_document
 from intake.models import FormEndpoint, Submission
@@ -52,40 +52,55 @@ def encrypt(submission_id):
 
     gpg runs outside any transaction, so that no lock is held while it works
     (on SQLite a lock would stop every visitor's post meanwhile). The result
-    is stored only if the submission is still `received`; when two workers
-    race, the first to store wins and the other's ciphertext is dropped.
+    is stored only if the submission is still `received` and the key is still
+    the active one; when two workers race, the first to store wins, and when
+    the merchant changed keys meanwhile, the work is done again.
     """
-    submission = (
-        Submission.objects.select_related("endpoint__customer").filter(pk=submission_id).first()
-    )
-    if submission is None:
-        logger.warning("submission %s does not exist; nothing to do", submission_id)
-        return None
-    if submission.status != Status.RECEIVED:
-        return submission.status
+    for _ in range(3):
+        submission = (
+            Submission.objects.select_related("endpoint__customer").filter(pk=submission_id).first()
+        )
+        if submission is None:
+            logger.warning("submission %s does not exist; nothing to do", submission_id)
+            return None
+        if submission.status != Status.RECEIVED:
+            return submission.status
 
-    customer = submission.endpoint.customer
-    key = customer.active_key()
-    if key is None:
-        return _hold(submission, customer)
-    plaintext = sealing.unseal(submission.sealed)
-    if submission.endpoint.delivery == FormEndpoint.Delivery.EMAIL:
-        plaintext = as_mime_entity(plaintext, submission_id=submission.pk)
-    ciphertext = openpgp.encrypt(plaintext, key.armored, key.fingerprint)
+        customer = submission.endpoint.customer
+        key = customer.active_key()
+        if key is None:
+            return _hold(submission, customer)
+        plaintext = sealing.unseal(submission.sealed)
+        if submission.endpoint.delivery == FormEndpoint.Delivery.EMAIL:
+            plaintext = as_mime_entity(plaintext, submission_id=submission.pk)
+        ciphertext = openpgp.encrypt(plaintext, key.armored, key.fingerprint)
 
-    now = timezone.now()
-    stored = Submission.objects.filter(pk=submission_id, status=Status.RECEIVED).update(
-        ciphertext=ciphertext,
-        sealed=None,
-        key_fingerprint=key.fingerprint,
-        status=Status.ENCRYPTED,
-        encrypted_at=now,
-        updated_at=now,
+        with transaction.atomic():
+            # Locking the key's row orders this against a rotation retiring it.
+            if customer.active_key() != key or not _lock_key(key):
+                continue
+            now = timezone.now()
+            stored = Submission.objects.filter(pk=submission_id, status=Status.RECEIVED).update(
+                ciphertext=ciphertext,
+                sealed=None,
+                key_fingerprint=key.fingerprint,
+                status=Status.ENCRYPTED,
+                encrypted_at=now,
+                updated_at=now,
+            )
+        if not stored:
+            return Submission.objects.get(pk=submission_id).status
+        logger.info("submission %s encrypted to %s", submission_id, key.fingerprint)
+        return Status.ENCRYPTED
+    raise openpgp.EncryptionFailed("the customer's key changed during every attempt")
+
+
+def _lock_key(key):
+    """Lock the key's row; False if it is no longer active."""
+    still_active = PublicKey.objects.select_for_update().filter(
+        pk=key.pk, status=PublicKey.Status.ACTIVE
     )
-    if not stored:
-        return Submission.objects.get(pk=submission_id).status
-    logger.info("submission %s encrypted to %s", submission_id, key.fingerprint)
-    return Status.ENCRYPTED
+    return bool(list(still_active.values_list("pk", flat=True)))
 
 
 def _hold(submission, customer):
@@ -228,7 +243,9 @@ def release_held(customer):
                 "pk", flat=True
             )
         )
-        Submission.objects.filter(pk__in=held).update(
+        # Still held: another release may have run meanwhile, and its
+        # submissions may be delivered by now.
+        Submission.objects.filter(pk__in=held, status=Status.HELD).update(
             status=Status.RECEIVED, due_at=timezone.now(), updated_at=timezone.now()
         )
         _requeue(held)

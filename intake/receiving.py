@@ -8,11 +8,11 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from capepanel import counters
 from intake import parsing, queueing, sealing
 from intake.documents import build_document
 from intake.models import FormEndpoint, Submission
@@ -113,13 +113,7 @@ def check_rate(client_address, endpoint):
     limit = settings.INTAKE_RATE_LIMIT_PER_MINUTE
     if limit <= 0:
         return
-    minute = int(timezone.now().timestamp() // 60)
-    key = f"intake-rate:{endpoint.pk}:{client_address}:{minute}"
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        count = 1
+    count = counters.add_one("intake", f"{endpoint.pk}:{client_address}", 60)
     if count > limit:
         raise Refused(429, "Too many submissions from your address. Please wait a minute.")
 

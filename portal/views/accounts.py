@@ -103,6 +103,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        throttling.forget_failed_sign_ins(form.user)
         messages.success(self.request, "Your password is set. Sign in with it now.")
         return response
 

@@ -189,3 +189,12 @@ def test_export_log_is_audited(log_form, tmp_path):
 
     event = AuditEvent.objects.get(action="log.exported")
     assert event.detail == "0 entries, form=all, from=start, to=now"
+
+
+@pytest.mark.parametrize("target", [".", "/"])
+def test_export_log_to_a_folder_says_so_in_one_line(log_form, target):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as error:
+        call_command("export_log", "alices-teas", "-o", target)
+    assert str(error.value) == f"{target} is a folder; give a file name"

@@ -347,3 +347,44 @@ def test_a_submission_no_retry_can_mend_tells_the_merchant(log_form, settings):
     [notice] = mail.outbox
     assert "could not be delivered" in notice.subject
     assert "sealing key" in notice.body
+
+
+def test_a_key_rotated_while_gpg_works_gets_the_submission_encrypted_again(
+    log_form, merchant, other_keypair, monkeypatch
+):
+    from customers import openpgp
+
+    submission = receive(log_form, name="Zoë")
+    real_encrypt = openpgp.encrypt
+    rotated = []
+
+    def encrypt_while_the_merchant_rotates(plaintext, armored, fingerprint):
+        ciphertext = real_encrypt(plaintext, armored, fingerprint)
+        if not rotated:
+            rotated.append(add_key(merchant, other_keypair.armored_public.encode()))
+        return ciphertext
+
+    monkeypatch.setattr(openpgp, "encrypt", encrypt_while_the_merchant_rotates)
+
+    assert pipeline.encrypt(submission.pk) == Submission.Status.ENCRYPTED
+    submission.refresh_from_db()
+    assert submission.key_fingerprint == other_keypair.fingerprint
+    assert json.loads(decrypt(other_keypair, submission.ciphertext))["fields"]["name"] == ["Zoë"]
+
+
+def test_a_release_that_arrives_late_never_reopens_a_delivered_submission(
+    log_form, merchant, monkeypatch
+):
+    submission = receive(log_form, name="Zoë")
+    assert pipeline.process(submission.pk) == Submission.Status.DELIVERED
+
+    # Another release read this id as held a moment before it was released
+    # and delivered; release_held reads the ids with list(), so that is where
+    # the stale id is slipped in.
+    def list_with_a_stale_id(values):
+        return [*values, submission.pk]
+
+    monkeypatch.setattr(pipeline, "list", list_with_a_stale_id, raising=False)
+    pipeline.release_held(merchant)
+
+    assert Submission.objects.get(pk=submission.pk).status == Submission.Status.DELIVERED

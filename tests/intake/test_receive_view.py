@@ -427,3 +427,30 @@ def test_a_file_in_the_honeypot_marks_a_bot_and_never_reaches_the_document(clien
     response = client.generic("POST", URL, body, content_type=content_type)
     assert response.status_code == 303
     assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("name", [b"..", b".", b"dir/"])
+def test_a_file_django_cannot_name_is_refused_not_dropped(client, log_form, name):
+    body, content_type = multipart(
+        (b'Content-Disposition: form-data; name="doc"; filename="' + name + b'"', b"content"),
+    )
+    response = client.generic(
+        "POST", URL, body, content_type=content_type, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400
+    assert "cannot be used" in response.json()["error"]
+    assert not Submission.objects.exists()
+
+
+def test_an_empty_file_input_is_not_a_missing_file(client, log_form):
+    body, content_type = multipart(
+        (b'Content-Disposition: form-data; name="name"', b"Zo\xc3\xab"),
+        (b'Content-Disposition: form-data; name="doc"; filename=""', b""),
+    )
+    assert client.generic("POST", URL, body, content_type=content_type).status_code == 303
+
+
+def test_json_in_a_declared_charset_is_read_in_it(client, log_form):
+    body = '{"name": "Zoë €"}'.encode("iso-8859-15")
+    client.generic("POST", URL, body, content_type="application/json; charset=iso-8859-15")
+    assert stored_document(Submission.objects.get())["fields"] == {"name": ["Zoë €"]}

@@ -59,6 +59,8 @@ class Command(StaffCommand):
 
         entries = logs.entries(customer, form=form, since=since, until=until)
         output = Path(options["output"])
+        if output.is_dir() or not output.name:
+            raise CommandError(f"{options['output']} is a folder; give a file name")
         # Written aside and renamed into place, so that a failure half way
         # leaves no partial export behind.
         partial = output.with_name(f".{output.name}.partial")
