@@ -5,6 +5,12 @@ from django.db import models
 from django.utils import timezone
 
 
+def group_fingerprint(value):
+    """A fingerprint in groups of four, for reading over the phone."""
+    value = (value or "").replace(" ", "").upper()
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
 class Customer(models.Model):
     """A tenant: one merchant whose sites the provider hosts."""
 
@@ -105,8 +111,7 @@ class PublicKey(models.Model):
 
     @property
     def fingerprint_groups(self):
-        """The fingerprint in groups of four, for reading over the phone."""
-        return " ".join(self.fingerprint[i : i + 4] for i in range(0, len(self.fingerprint), 4))
+        return group_fingerprint(self.fingerprint)
 
     def is_usable(self, at=None):
         at = at or timezone.now()

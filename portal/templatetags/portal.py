@@ -1,13 +1,12 @@
 from django import template
 
+from customers.models import group_fingerprint
+
 register = template.Library()
 
 
-@register.filter
-def fingerprint(value):
-    """A fingerprint in groups of four, for reading over the phone."""
-    value = (value or "").replace(" ", "").upper()
-    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+# A fingerprint in groups of four, for reading over the phone.
+register.filter("fingerprint", group_fingerprint)
 
 
 @register.filter
