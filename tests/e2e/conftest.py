@@ -12,13 +12,13 @@ import time
 import uuid
 from pathlib import Path
 
-import kombu.pools
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
 from capepanel.celery import app as celery_app
 from tests import services
+from tests.broker import publishing_to
 from tests.intake.conftest import log_form, mail_form, merchant  # noqa: F401  (fixtures)
 from tests.storage import use_log_storage
 
@@ -54,25 +54,11 @@ def broker_url(request):
 @pytest.fixture
 def broker(broker_url):
     """Points this process's Celery app at the broker, emptied first."""
-    saved = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
-    celery_app.conf.broker_url = broker_url
-    if not broker_url.startswith("filesystem"):
-        celery_app.conf.broker_transport_options = {"visibility_timeout": 3600}
-    _forget_connections()
-    celery_app.control.purge()
-    yield broker_url
-    celery_app.control.purge()
-    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
-    _forget_connections()
-
-
-def _forget_connections():
-    """Drop the pooled connections so the next publish uses the new broker."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    kombu.pools.reset()
+    options = None if broker_url.startswith("filesystem") else {"visibility_timeout": 3600}
+    with publishing_to(broker_url, options):
+        celery_app.control.purge()
+        yield broker_url
+        celery_app.control.purge()
 
 
 class Worker:

@@ -8,8 +8,8 @@ import pytest
 
 from intake import receiving
 from intake.models import Submission
+from tests.broker import forget_connections, free_port, publishing_to
 from tests.e2e.conftest import Worker, wait_for
-from tests.intake.conftest import free_port
 from tests.storage import use_log_storage
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -74,24 +74,14 @@ def private_redis(tmp_path):
 
 @pytest.fixture
 def redis_worker(private_redis, tmp_path, settings):
-    from capepanel.celery import app
-    from tests.e2e.conftest import _forget_connections
-
-    saved = app.conf.broker_url
-    app.conf.broker_url = private_redis.url
-    _forget_connections()
-    location = tmp_path / "intake-log"
-    use_log_storage(settings, location)
-    handle = Worker(private_redis.url, tmp_path / "worker.log", location)
-    yield handle
-    handle.kill()
-    app.conf.broker_url = saved
-    _forget_connections()
+    location = use_log_storage(settings, tmp_path / "intake-log")
+    with publishing_to(private_redis.url):
+        handle = Worker(private_redis.url, tmp_path / "worker.log", location)
+        yield handle
+        handle.kill()
 
 
 def test_worker_delivers_again_after_the_broker_restarts(log_form, private_redis, redis_worker):
-    from tests.e2e.conftest import _forget_connections
-
     redis_worker.start()
     first = receiving.accept(log_form, fields={"n": ["1"]}, files=[], client_address="127.0.0.1")
     wait_for(lambda: Submission.objects.get(pk=first.pk).status == "delivered")
@@ -99,7 +89,7 @@ def test_worker_delivers_again_after_the_broker_restarts(log_form, private_redis
     private_redis.stop()
     time.sleep(1)
     private_redis.start()
-    _forget_connections()
+    forget_connections()
 
     second = receiving.accept(log_form, fields={"n": ["2"]}, files=[], client_address="127.0.0.1")
     wait_for(lambda: Submission.objects.get(pk=second.pk).status == "delivered", timeout=90)

@@ -1,5 +1,3 @@
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
@@ -7,6 +5,7 @@ from aiosmtpd.handlers import Message
 from customers.keys import add_key
 from customers.models import Customer, Domain
 from intake.endpoints import create_endpoint
+from tests.broker import free_port
 from tests.storage import use_log_storage
 
 
@@ -65,12 +64,6 @@ class Mailbox(Message):
 
     def handle_message(self, message):
         self.messages.append(message)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -228,7 +228,7 @@ def test_unwritable_log_storage_fails_the_delivery_and_tells_the_merchant(
 def test_ftp_server_down_is_retried_then_failed_without_leaking_its_password(
     log_form, settings, caplog
 ):
-    from tests.intake.conftest import free_port
+    from tests.broker import free_port
 
     settings.INTAKE_DELIVERY_MAX_ATTEMPTS = 2
     use_log_storage(
@@ -294,18 +294,10 @@ def test_sweep_leaves_held_submissions_alone_while_there_is_no_key(log_form, mer
 
 
 def test_queueing_with_the_broker_down_answers_at_once_and_says_so(settings, caplog):
-    from capepanel.celery import app
-    from tests.e2e.conftest import _forget_connections
-    from tests.intake.conftest import free_port
+    from tests.broker import dead_broker
 
-    saved = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    _forget_connections()
-    try:
+    with dead_broker():
         assert queueing.queue_release(42) is False
-    finally:
-        app.conf.broker_url = saved
-        _forget_connections()
     assert "intake.tasks.release_held 42 not queued" in caplog.text
 
 

@@ -194,19 +194,10 @@ def test_control_fields_are_not_part_of_the_document(client, log_form):
 def test_post_is_accepted_and_kept_when_the_broker_is_down(
     client, log_form, django_capture_on_commit_callbacks, caplog
 ):
-    from capepanel.celery import app
-    from tests.e2e.conftest import _forget_connections
-    from tests.intake.conftest import free_port
+    from tests.broker import dead_broker
 
-    saved = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    _forget_connections()
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(URL, {"name": "Zoë"}, HTTP_ACCEPT="application/json")
-    finally:
-        app.conf.broker_url = saved
-        _forget_connections()
+    with dead_broker(), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {"name": "Zoë"}, HTTP_ACCEPT="application/json")
 
     assert response.status_code == 202
     submission = Submission.objects.get()
