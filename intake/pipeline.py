@@ -1,7 +1,9 @@
 """The life of a submission after it is stored: encrypt, deliver, retry, hold.
 
-Every step locks the submission's row and checks its status first, so running
-a step twice, or two workers running it at once, never delivers twice.
+Every step checks the submission's status before it acts and changes it only
+from the status it found (encryption and releases by a conditional update,
+the other steps with the row locked), so running a step twice, or two workers running it at
+once, never delivers twice.
 """
 
 import logging
@@ -193,12 +195,11 @@ def note_failure(submission_id, reason):
 def mark_failed(submission_id, reason):
     """A fault no retry can mend, such as a submission sealed with a key no
     longer configured. It stays visible and can be delivered again later."""
-    with transaction.atomic():
-        updated = (
-            Submission.objects.filter(pk=submission_id)
-            .exclude(status=Status.DELIVERED)
-            .update(status=Status.FAILED, last_error=reason[:500], updated_at=timezone.now())
-        )
+    updated = (
+        Submission.objects.filter(pk=submission_id)
+        .exclude(status=Status.DELIVERED)
+        .update(status=Status.FAILED, last_error=reason[:500], updated_at=timezone.now())
+    )
     if updated:
         logger.error("submission %s failed: %s", submission_id, reason)
         notices.delivery_failing(Submission.objects.get(pk=submission_id))
