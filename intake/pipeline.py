@@ -2,8 +2,8 @@
 
 Every step checks the submission's status before it acts and changes it only
 from the status it found (encryption and releases by a conditional update,
-the other steps with the row locked), so running a step twice, or two workers running it at
-once, never delivers twice.
+the other steps with the row locked), so running a step twice, or two workers
+running it at once, never delivers twice.
 """
 
 import logging
